@@ -1,0 +1,72 @@
+"""Reusable reads about bookings and availability."""
+
+from collections.abc import Iterable
+
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import Greatest, RowNumber
+
+from booking.models import Booking
+from events.models import Session
+
+
+def sessions_with_availability(sessions=None):
+    """Annotate sessions with confirmed_count, waitlist_length and places_left (one query)."""
+    sessions = Session.objects.all() if sessions is None else sessions
+    return sessions.annotate(
+        confirmed_count=Count("bookings", filter=Q(bookings__status=Booking.Status.CONFIRMED)),
+        waitlist_length=Count("bookings", filter=Q(bookings__status=Booking.Status.WAITLISTED)),
+    ).annotate(places_left=Greatest(F("capacity") - F("confirmed_count"), 0))
+
+
+def with_waitlist_position(bookings):
+    """Annotate bookings with waitlist_position (1-based within their session; None if not waiting).
+
+    Derived from the queue order on every read, so it can never drift.
+    """
+    positions = dict(
+        Booking.objects.waitlisted()
+        .filter(session__in=bookings.values("session"))
+        .annotate(
+            position=Window(
+                RowNumber(), partition_by=F("session"), order_by=[F("waitlisted_at"), F("id")]
+            )
+        )
+        .values_list("pk", "position")
+    )
+    result = list(bookings)
+    for booking in result:
+        booking.waitlist_position = positions.get(booking.pk)
+    return result
+
+
+def waitlist_position(booking: Booking) -> int | None:
+    """The booking's place in its session's queue, or None when it is not waitlisted."""
+    if booking.status != Booking.Status.WAITLISTED:
+        return None
+    return (
+        Booking.objects.waitlisted()
+        .filter(session_id=booking.session_id)
+        .filter(
+            Q(waitlisted_at__lt=booking.waitlisted_at)
+            | Q(waitlisted_at=booking.waitlisted_at, pk__lt=booking.pk)
+        )
+        .count()
+        + 1
+    )
+
+
+def bookings_for(person, *, statuses: Iterable[str] | None = None):
+    """A person's bookings with their sessions, latest session first."""
+    bookings = Booking.objects.filter(person=person).select_related(
+        "session__event__programme", "session__venue"
+    )
+    if statuses:
+        bookings = bookings.filter(status__in=list(statuses))
+    return bookings.order_by("-session__starts_at", "-id")
+
+
+def active_booking(session: Session, person) -> Booking | None:
+    """The person's confirmed or waitlisted booking at the session, if any."""
+    if not person.is_authenticated:
+        return None
+    return Booking.objects.active().filter(session=session, person=person).first()

@@ -1,0 +1,355 @@
+"""The booking rules: the only code that creates or changes bookings.
+
+Every use case here owns its transaction and locks the session row once, as its first
+statement, then recounts inside the lock. Confirmed places are never a stored counter: they are
+counted under the lock, so they cannot drift. On PostgreSQL the lock is ``SELECT ... FOR UPDATE``;
+on SQLite the database runs transactions as ``BEGIN IMMEDIATE`` (see settings), which takes the
+single write lock at the start and serialises the same way.
+
+People are told about changes through ``notifications.services`` after the transaction commits,
+so a rolled-back change never sends mail.
+"""
+
+from functools import partial
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from audit.services import record
+from booking import exceptions
+from booking.models import Booking
+from events.models import Session
+from events.services import validate_session
+from notifications import services as notify
+from notifications.kinds import Kind
+
+# Changes that move or re-route an event in people's calendars.
+SIGNIFICANT_FIELDS = ("starts_at", "ends_at", "venue", "delivery", "join_url")
+EDITABLE_FIELDS = (
+    *SIGNIFICANT_FIELDS,
+    "event",
+    "capacity",
+    "waitlist_enabled",
+    "waitlist_limit",
+    "booking_opens_at",
+    "booking_closes_at",
+    "notes",
+)
+
+
+def lock_session(session_id: int) -> Session:
+    """Lock and return the session row; must run inside ``transaction.atomic()``."""
+    return Session.objects.select_for_update().select_related("event").get(pk=session_id)
+
+
+def book_session(
+    session: Session,
+    *,
+    person,
+    source: str = Booking.Source.WEB,
+    access_needs: str = "",
+    now=None,
+) -> Booking:
+    """Give the person a confirmed place, or a waitlist place when the session is full.
+
+    The returned booking carries ``waitlist_position`` (1-based, or None when confirmed).
+    Raises a ``BookingError`` (session_cancelled, session_started, booking_closed,
+    already_booked, session_full) and then writes nothing.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            session = lock_session(session.pk)
+            _check_bookable(session, now)
+            counts = Booking.objects.filter(session=session).aggregate(
+                confirmed=Count("pk", filter=Q(status=Booking.Status.CONFIRMED)),
+                waitlisted=Count("pk", filter=Q(status=Booking.Status.WAITLISTED)),
+                mine=Count("pk", filter=Q(person=person) & ~Q(status=Booking.Status.CANCELLED)),
+            )
+            if counts["mine"]:
+                raise exceptions.AlreadyBooked()
+            booking = Booking(
+                session=session,
+                person=person,
+                source=source,
+                access_needs=access_needs.strip(),
+                created_at=now,
+            )
+            if counts["confirmed"] < session.capacity:
+                booking.status = Booking.Status.CONFIRMED
+                booking.confirmed_at = now
+                booking.waitlist_position = None
+                kind = Kind.BOOKING_CONFIRMED
+            elif _waitlist_has_room(session, counts["waitlisted"]):
+                booking.status = Booking.Status.WAITLISTED
+                booking.waitlisted_at = now
+                booking.waitlist_position = counts["waitlisted"] + 1
+                kind = Kind.BOOKING_WAITLISTED
+            else:
+                raise exceptions.SessionFull()
+            booking.save(force_insert=True)
+            _notify_booking(booking.pk, kind)
+    except IntegrityError as error:
+        # The session lock makes this unreachable in practice; the unique constraint is the
+        # backstop, and a violation of it means the person already holds a booking.
+        raise exceptions.AlreadyBooked() from error
+    return booking
+
+
+def cancel_booking(booking: Booking, *, by, now=None) -> Booking:
+    """Cancel a confirmed or waitlisted booking and give a freed place to the waitlist.
+
+    Allowed until the session starts; within ``LATE_CANCELLATION_PERIOD`` of the start it is
+    recorded as a late cancellation. Only the person themself or a coordinator may cancel.
+    """
+    now = now or timezone.now()
+    if by.pk != booking.person_id and not by.is_coordinator:
+        raise exceptions.NotAllowed()
+    with transaction.atomic():
+        session = lock_session(booking.session_id)
+        booking = Booking.objects.get(pk=booking.pk)
+        if booking.status == Booking.Status.CANCELLED:
+            raise exceptions.AlreadyCancelled()
+        if now >= session.starts_at:
+            raise exceptions.SessionStarted(
+                "The session has started, so it can no longer be cancelled."
+            )
+        freed_place = booking.status == Booking.Status.CONFIRMED
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = now
+        booking.cancelled_by = by
+        booking.late_cancellation = session.starts_at - now < settings.LATE_CANCELLATION_PERIOD
+        if freed_place:
+            booking.ical_sequence += 1
+        booking.save(
+            update_fields=[
+                "status",
+                "cancelled_at",
+                "cancelled_by",
+                "late_cancellation",
+                "ical_sequence",
+            ]
+        )
+        _notify_booking(booking.pk, Kind.BOOKING_CANCELLED)
+        if freed_place:
+            _fill_free_places(session, now=now)
+        if by.pk != booking.person_id:
+            record("booking.cancelled", actor=by, target=booking)
+    return booking
+
+
+def change_capacity(session: Session, *, capacity: int, by) -> Session:
+    """Set a session's capacity; a rise promotes the waitlist, a cut below confirmed is refused."""
+    with transaction.atomic():
+        session = lock_session(session.pk)
+        old = session.capacity
+        _set_capacity(session, capacity)
+        session.save(update_fields=["capacity", "updated_at"])
+        record("session.capacity_changed", actor=by, target=session, old=old, new=capacity)
+    return session
+
+
+def mark_attendance(booking: Booking, *, attendance: str, by, now=None) -> Booking:
+    """Record whether a confirmed person attended; from the session's day, by its trainers."""
+    now = now or timezone.now()
+    if attendance not in Booking.Attendance.values:
+        raise exceptions.InvalidValue(
+            f"Attendance must be one of: {', '.join(Booking.Attendance.values)}."
+        )
+    with transaction.atomic():
+        session = lock_session(booking.session_id)
+        _check_can_manage_attendance(session, by)
+        booking = Booking.objects.get(pk=booking.pk)
+        if booking.status != Booking.Status.CONFIRMED:
+            raise exceptions.NotConfirmed()
+        if timezone.localdate(now) < timezone.localdate(session.starts_at):
+            raise exceptions.AttendanceTooEarly()
+        booking.attendance = attendance
+        booking.attendance_marked_at = now
+        booking.attendance_marked_by = by
+        booking.save(update_fields=["attendance", "attendance_marked_at", "attendance_marked_by"])
+        record("booking.attendance_marked", actor=by, target=booking, attendance=attendance)
+    return booking
+
+
+def mark_remaining_absent(session: Session, *, by, now=None) -> int:
+    """After the session, mark every confirmed person not yet marked as absent; return how many."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = lock_session(session.pk)
+        _check_can_manage_attendance(session, by)
+        if now < session.ends_at:
+            raise exceptions.AttendanceTooEarly(
+                "The remaining people can be marked absent once the session has ended."
+            )
+        marked = (
+            Booking.objects.confirmed()
+            .filter(session=session, attendance=Booking.Attendance.UNMARKED)
+            .update(
+                attendance=Booking.Attendance.ABSENT,
+                attendance_marked_at=now,
+                attendance_marked_by=by,
+            )
+        )
+        record("session.remaining_marked_absent", actor=by, target=session, count=marked)
+    return marked
+
+
+def update_session(session: Session, *, by, **changes) -> Session:
+    """Change a session's details; a move in time, place or link updates every calendar.
+
+    Significant changes (start, end, venue, delivery, joining link) raise the session's
+    calendar SEQUENCE and every active booking's, and everyone booked is told what changed.
+    A capacity change goes through the same rule as ``change_capacity``.
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise exceptions.InvalidValue(
+            f"These fields cannot be changed: {', '.join(sorted(unknown))}."
+        )
+    with transaction.atomic():
+        session = lock_session(session.pk)
+        if session.is_cancelled:
+            raise exceptions.SessionCancelled()
+        before = {name: getattr(session, name) for name in changes}
+        capacity = changes.pop("capacity", None)
+        for name, value in changes.items():
+            setattr(session, name, value)
+        if capacity is not None and capacity != session.capacity:
+            _set_capacity(session, capacity)
+        validate_session(session)
+        changed = {
+            name: (before[name], getattr(session, name))
+            for name in before
+            if before[name] != getattr(session, name)
+        }
+        significant = [name for name in SIGNIFICANT_FIELDS if name in changed]
+        if significant:
+            session.sequence += 1
+            Booking.objects.active().filter(session=session).update(
+                ical_sequence=F("ical_sequence") + 1
+            )
+        session.save()
+        if significant:
+            transaction.on_commit(
+                partial(
+                    notify.session_changed,
+                    session_id=session.pk,
+                    changes={name: _describe(*changed[name]) for name in significant},
+                )
+            )
+        if changed:
+            record(
+                "session.changed",
+                actor=by,
+                target=session,
+                fields=sorted(changed),
+            )
+    return session
+
+
+def cancel_session(session: Session, *, by, reason: str = "", now=None) -> Session:
+    """Cancel a session: every active booking is cancelled and everyone booked is told."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = lock_session(session.pk)
+        if session.is_cancelled:
+            raise exceptions.SessionCancelled("This session is already cancelled.")
+        session.status = Session.Status.CANCELLED
+        session.cancellation_reason = reason.strip()
+        session.sequence += 1
+        session.save(update_fields=["status", "cancellation_reason", "sequence", "updated_at"])
+        affected = list(
+            Booking.objects.active().filter(session=session).values_list("pk", flat=True)
+        )
+        Booking.objects.filter(pk__in=affected).update(
+            status=Booking.Status.CANCELLED,
+            cancelled_at=now,
+            cancelled_by=by,
+            late_cancellation=False,
+            ical_sequence=F("ical_sequence") + 1,
+        )
+        transaction.on_commit(
+            partial(
+                notify.session_cancelled,
+                session_id=session.pk,
+                booking_ids=affected,
+                reason=session.cancellation_reason,
+            )
+        )
+        record("session.cancelled", actor=by, target=session, bookings=len(affected))
+    return session
+
+
+# Internal steps; each expects the session row to be locked already.
+
+
+def _check_bookable(session: Session, now) -> None:
+    if session.is_cancelled:
+        raise exceptions.SessionCancelled()
+    if now >= session.starts_at:
+        raise exceptions.SessionStarted()
+    if not session.is_booking_open(now):
+        raise exceptions.BookingClosed()
+
+
+def _waitlist_has_room(session: Session, waitlisted: int) -> bool:
+    if not session.waitlist_enabled:
+        return False
+    return session.waitlist_limit is None or waitlisted < session.waitlist_limit
+
+
+def _set_capacity(session: Session, capacity: int) -> None:
+    if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1:
+        raise exceptions.InvalidValue("Capacity must be a whole number of at least 1.")
+    confirmed = Booking.objects.confirmed().filter(session=session).count()
+    if capacity < confirmed:
+        raise exceptions.CapacityBelowConfirmed(
+            f"{confirmed} places are confirmed; capacity cannot go below that."
+        )
+    session.capacity = capacity
+    _fill_free_places(session, confirmed=confirmed)
+
+
+def _fill_free_places(session: Session, *, now=None, confirmed: int | None = None) -> list[int]:
+    """Promote the head of the waitlist into every free place, first come first served."""
+    if confirmed is None:
+        confirmed = Booking.objects.confirmed().filter(session=session).count()
+    free = session.capacity - confirmed
+    if free <= 0:
+        return []
+    promoted = list(
+        Booking.objects.filter(session=session).waitlist_order().values_list("pk", flat=True)[:free]
+    )
+    if promoted:
+        Booking.objects.filter(pk__in=promoted).update(
+            status=Booking.Status.CONFIRMED, confirmed_at=now or timezone.now()
+        )
+        for booking_id in promoted:
+            _notify_booking(booking_id, Kind.BOOKING_PROMOTED)
+    return promoted
+
+
+def _check_can_manage_attendance(session: Session, by) -> None:
+    if by.is_coordinator:
+        return
+    if not session.trainers.filter(pk=by.pk).exists():
+        raise exceptions.NotAllowed("Only the session's trainers can mark attendance.")
+
+
+def _describe(old, new) -> tuple[str, str]:
+    return (_display(old), _display(new))
+
+
+def _display(value) -> str:
+    if value is None or value == "":
+        return "none"
+    if hasattr(value, "tzinfo"):
+        return f"{timezone.localtime(value):%A %-d %B %Y, %H:%M}"
+    return str(value)
+
+
+def _notify_booking(booking_id: int, kind: str) -> None:
+    transaction.on_commit(partial(notify.booking_changed, booking_id=booking_id, kind=kind))

@@ -1,0 +1,164 @@
+"""Build iCalendar (.ics) output: one builder for feeds and email invitations.
+
+Pure functions: they take model instances (with related rows already loaded) and return
+icalendar objects or bytes; they query nothing. Times are written with ``TZID=Europe/London``
+and one VTIMEZONE written as the standard RRULE pair, which every client reads the same way
+(ical.js, behind Thunderbird, misreads a zone written as a list of RDATEs for later years).
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
+
+LONDON_TZID = "Europe/London"
+PRODID = "-//Convene//Convene booking system//EN"
+
+
+def london_vtimezone() -> Timezone:
+    """Europe/London as RFC 5545 rules: BST from the last Sunday of March, GMT from October's."""
+    zone = Timezone()
+    zone.add("tzid", LONDON_TZID)
+    zone.add("x-lic-location", LONDON_TZID)
+    summer = TimezoneDaylight()
+    summer.add("tzname", "BST")
+    summer.add("tzoffsetfrom", timedelta(hours=0))
+    summer.add("tzoffsetto", timedelta(hours=1))
+    summer.add("dtstart", datetime(1970, 3, 29, 1, 0, 0))
+    summer.add("rrule", {"freq": "yearly", "bymonth": 3, "byday": "-1SU"})
+    winter = TimezoneStandard()
+    winter.add("tzname", "GMT")
+    winter.add("tzoffsetfrom", timedelta(hours=1))
+    winter.add("tzoffsetto", timedelta(hours=0))
+    winter.add("dtstart", datetime(1970, 10, 25, 2, 0, 0))
+    winter.add("rrule", {"freq": "yearly", "bymonth": 10, "byday": "-1SU"})
+    zone.add_component(summer)
+    zone.add_component(winter)
+    return zone
+
+
+def new_calendar(*, method: str, name: str | None = None) -> Calendar:
+    """An empty VCALENDAR with the London zone; ``name`` makes it a subscribable feed."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    if name:
+        calendar.add("x-wr-calname", name)
+        calendar.add("x-wr-timezone", LONDON_TZID)
+        calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", "PT1H")
+    calendar.add_component(london_vtimezone())
+    return calendar
+
+
+def session_url(session) -> str:
+    return f"{settings.SITE_URL}{session.get_absolute_url()}"
+
+
+def session_vevent(
+    session,
+    *,
+    uid: str | None = None,
+    sequence: int | None = None,
+    include_join_url: bool = False,
+    cancelled: bool | None = None,
+    now: datetime | None = None,
+) -> Event:
+    """The VEVENT for a session; feeds use the session's UID, invitations pass the booking's.
+
+    Needs ``session.event``, ``session.venue`` and ``session.event.themes`` loaded (prefetched)
+    to stay query-free.
+    """
+    london = ZoneInfo(LONDON_TZID)
+    cancelled = session.is_cancelled if cancelled is None else cancelled
+    url = session_url(session)
+    description = [session.event.summary or session.event.title, "", f"Details: {url}"]
+    if include_join_url and session.join_url and not cancelled:
+        description += [f"Join online: {session.join_url}"]
+    if cancelled and session.cancellation_reason:
+        description = [f"Cancelled: {session.cancellation_reason}", "", *description]
+
+    event = Event()
+    event.add("uid", uid or f"{session.uid}@{settings.SITE_DOMAIN}")
+    event.add("sequence", session.sequence if sequence is None else sequence)
+    event.add("dtstamp", (now or timezone.now()).astimezone(ZoneInfo("UTC")))
+    event.add("dtstart", session.starts_at.astimezone(london))
+    event.add("dtend", session.ends_at.astimezone(london))
+    event.add("summary", session.event.title)
+    event.add("description", "\n".join(description))
+    event.add("location", session.location_text)
+    event.add("url", url)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
+    if session.updated_at:
+        event.add("last-modified", session.updated_at.astimezone(ZoneInfo("UTC")))
+    themes = [theme.title for theme in session.event.themes.all()]
+    if themes:
+        event.add("categories", themes)
+    return event
+
+
+def booking_uid(booking) -> str:
+    return f"booking-{booking.ical_uid}@{settings.SITE_DOMAIN}"
+
+
+def booking_vevent(booking, *, for_invitation: bool = False, now: datetime | None = None) -> Event:
+    """The VEVENT of one person's booking, used by their invitations and personal feed."""
+    session = booking.session
+    cancelled = session.is_cancelled or booking.status == "cancelled"
+    event = session_vevent(
+        session,
+        uid=booking_uid(booking),
+        sequence=booking.ical_sequence,
+        include_join_url=booking.status == "confirmed",
+        cancelled=cancelled,
+        now=now,
+    )
+    if for_invitation:
+        organiser = vCalAddress(f"mailto:{settings.PARTNERSHIP_EMAIL}")
+        organiser.params["cn"] = settings.PARTNERSHIP_NAME
+        event.add("organizer", organiser)
+        attendee = vCalAddress(f"mailto:{booking.person.email}")
+        attendee.params["cn"] = booking.person.full_name or booking.person.email
+        attendee.params["role"] = "REQ-PARTICIPANT"
+        attendee.params["partstat"] = "DECLINED" if cancelled else "ACCEPTED"
+        attendee.params["rsvp"] = "FALSE"
+        event.add("attendee", attendee)
+    return event
+
+
+def invitation(booking, *, now: datetime | None = None) -> tuple[str, bytes]:
+    """Return (method, .ics bytes) for a booking's email invitation: REQUEST or CANCEL."""
+    cancelled = booking.session.is_cancelled or booking.status == "cancelled"
+    method = "CANCEL" if cancelled else "REQUEST"
+    calendar = new_calendar(method=method)
+    calendar.add_component(booking_vevent(booking, for_invitation=True, now=now))
+    return method, calendar.to_ical()
+
+
+def sessions_feed(sessions: Iterable, *, name: str, now: datetime | None = None) -> bytes:
+    """A public feed: session UIDs, never a joining link."""
+    calendar = new_calendar(method="PUBLISH", name=name)
+    for session in sessions:
+        calendar.add_component(session_vevent(session, now=now))
+    return calendar.to_ical()
+
+
+def bookings_feed(bookings: Iterable, *, name: str, now: datetime | None = None) -> bytes:
+    """A personal feed: the person's own booking UIDs, with joining links for confirmed places."""
+    calendar = new_calendar(method="PUBLISH", name=name)
+    for booking in bookings:
+        calendar.add_component(booking_vevent(booking, now=now))
+    return calendar.to_ical()
+
+
+def single_session(session, *, now: datetime | None = None) -> bytes:
+    """A one-event download for "add to calendar" from the session page."""
+    calendar = new_calendar(method="PUBLISH")
+    calendar.add_component(session_vevent(session, now=now))
+    return calendar.to_ical()

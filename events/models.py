@@ -1,0 +1,243 @@
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+# A booking window may open at most this long before the session.
+MAX_BOOKING_LEAD = timedelta(days=2 * 365)
+
+
+class Venue(models.Model):
+    name = models.CharField(max_length=200)
+    address = models.TextField(help_text="Postal address, one line per line.")
+    postcode = models.CharField(max_length=10, blank=True)
+    accessibility = models.TextField(
+        blank=True, help_text="Step-free access, hearing loop, parking, nearest station..."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def one_line(self) -> str:
+        parts = [self.name, *self.address.splitlines(), self.postcode]
+        return ", ".join(p.strip() for p in parts if p.strip())
+
+
+class ProgrammeQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+
+class Programme(models.Model):
+    """A set of events published together, e.g. "Safeguarding Awareness Week 2021"."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    published = models.BooleanField(default=False)
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on"))
+                | models.Q(starts_on__isnull=True)
+                | models.Q(ends_on__isnull=True),
+                name="programme_ends_after_starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "The programme must end on or after its start."})
+
+
+class Theme(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EventQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(programme__published=True)
+
+
+class Event(models.Model):
+    """A course or an awareness-week topic; it runs as one or more sessions."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    audience = models.TextField(blank=True, help_text="Who the event is for.")
+    learning_outcomes = models.TextField(blank=True, help_text="One outcome per line.")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="events")
+    themes = models.ManyToManyField(Theme, blank=True, related_name="events")
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def learning_outcome_list(self) -> list[str]:
+        return [line.strip() for line in self.learning_outcomes.splitlines() if line.strip()]
+
+
+class SessionQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(event__programme__published=True)
+
+    def scheduled(self):
+        return self.filter(status=Session.Status.SCHEDULED)
+
+    def not_ended(self, now=None):
+        return self.filter(ends_at__gt=now or timezone.now())
+
+    def for_trainer(self, user):
+        return self.filter(trainers=user)
+
+
+class Session(models.Model):
+    """One dated occurrence of an event, with its own places, trainers and calendar identity."""
+
+    class Delivery(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        ONLINE = "online", "Online"
+        HYBRID = "hybrid", "Hybrid"
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        CANCELLED = "cancelled", "Cancelled"
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="sessions")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    delivery = models.CharField(max_length=16, choices=Delivery.choices, default=Delivery.IN_PERSON)
+    venue = models.ForeignKey(
+        Venue, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
+    )
+    join_url = models.URLField(
+        max_length=500,
+        blank=True,
+        help_text="Online joining link: shown only to booked attendees, trainers and coordinators.",
+    )
+    capacity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    waitlist_enabled = models.BooleanField(default=True)
+    waitlist_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Most people on the waitlist; empty for no limit."
+    )
+    booking_opens_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty: booking is open as soon as it is published."
+    )
+    booking_closes_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty: booking closes when the session starts."
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    cancellation_reason = models.TextField(blank=True)
+    trainers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="trained_sessions"
+    )
+    notes = models.TextField(blank=True, help_text="Shown on the session page.")
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Calendar SEQUENCE; raised on significant changes."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["starts_at"]), models.Index(fields=["ends_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="session_ends_after_starts",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capacity__gte=1), name="session_capacity_at_least_one"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        local = timezone.localtime(self.starts_at)
+        return f"{self.event.title} — {local:%a %d %b %Y %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:session", args=[self.pk])
+
+    def clean(self) -> None:
+        errors = {}
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = "The session must end after it starts."
+        if self.capacity is not None and self.capacity < 1:
+            errors["capacity"] = "A session needs at least one place."
+        if self.starts_at:
+            opens, closes = self.booking_opens_at, self.booking_closes_at
+            if opens and closes and closes <= opens:
+                errors["booking_closes_at"] = "Booking must close after it opens."
+            if closes and self.ends_at and closes > self.ends_at:
+                errors["booking_closes_at"] = "Booking cannot close after the session ends."
+            if opens and opens < self.starts_at - MAX_BOOKING_LEAD:
+                errors["booking_opens_at"] = "Booking can open at most two years ahead."
+            if opens and opens >= self.starts_at:
+                errors["booking_opens_at"] = "Booking must open before the session starts."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+    @property
+    def is_online(self) -> bool:
+        return self.delivery != self.Delivery.IN_PERSON
+
+    @property
+    def duration(self) -> timedelta:
+        return self.ends_at - self.starts_at
+
+    @property
+    def location_text(self) -> str:
+        """Where the session is, for people and calendars (never the joining link)."""
+        if self.delivery == self.Delivery.ONLINE:
+            return "Online"
+        place = self.venue.one_line if self.venue else "Venue to be confirmed"
+        return f"{place} (or online)" if self.delivery == self.Delivery.HYBRID else place
+
+    def booking_closes(self):
+        return self.booking_closes_at or self.starts_at
+
+    def is_booking_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        if self.is_cancelled or now >= self.booking_closes():
+            return False
+        return self.booking_opens_at is None or now >= self.booking_opens_at

@@ -1,0 +1,14 @@
+from django.db import models
+
+
+class Kind(models.TextChoices):
+    """What happened, for the message a person receives."""
+
+    BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmed"
+    BOOKING_WAITLISTED = "booking_waitlisted", "Added to the waitlist"
+    BOOKING_PROMOTED = "booking_promoted", "Promoted from the waitlist"
+    BOOKING_CANCELLED = "booking_cancelled", "Booking cancelled"
+    SESSION_CHANGED = "session_changed", "Session changed"
+    SESSION_CANCELLED = "session_cancelled", "Session cancelled"
+    REMINDER = "reminder", "Reminder"
+    SIGN_IN_LINK = "sign_in_link", "Sign-in link"

@@ -1,0 +1,312 @@
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from booking import services
+from booking.exceptions import (
+    AlreadyBooked,
+    AlreadyCancelled,
+    AttendanceTooEarly,
+    BookingClosed,
+    CapacityBelowConfirmed,
+    NotAllowed,
+    NotConfirmed,
+    SessionCancelled,
+    SessionFull,
+    SessionStarted,
+)
+from booking.models import Booking
+from booking.queries import waitlist_position, with_waitlist_position
+from tests.factories import SessionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def book(session, n=1):
+    return [services.book_session(session, person=UserFactory()) for _ in range(n)]
+
+
+def test_book_session_confirms_while_places_are_free(session, person):
+    booking = services.book_session(session, person=person)
+
+    assert booking.status == Booking.Status.CONFIRMED
+    assert booking.confirmed_at is not None
+    assert booking.waitlist_position is None
+
+
+def test_book_session_waitlists_when_full(session):
+    book(session, 2)
+
+    booking = services.book_session(session, person=UserFactory())
+
+    assert booking.status == Booking.Status.WAITLISTED
+    assert booking.waitlist_position == 1
+    assert waitlist_position(booking) == 1
+
+
+def test_book_session_refuses_when_full_without_waitlist(session):
+    session.waitlist_enabled = False
+    session.save()
+    book(session, 2)
+
+    with pytest.raises(SessionFull):
+        services.book_session(session, person=UserFactory())
+    assert Booking.objects.count() == 2
+
+
+def test_book_session_refuses_when_waitlist_limit_reached(session):
+    session.waitlist_limit = 1
+    session.save()
+    book(session, 3)
+
+    with pytest.raises(SessionFull):
+        services.book_session(session, person=UserFactory())
+
+
+def test_book_session_refuses_a_second_booking(session, person):
+    services.book_session(session, person=person)
+
+    with pytest.raises(AlreadyBooked) as error:
+        services.book_session(session, person=person)
+    assert error.value.code == "already_booked"
+
+
+def test_book_session_allows_rebooking_after_cancelling(session, person):
+    first = services.book_session(session, person=person)
+    services.cancel_booking(first, by=person)
+
+    second = services.book_session(session, person=person)
+
+    assert second.status == Booking.Status.CONFIRMED
+    assert second.ical_uid != first.ical_uid
+
+
+def test_book_session_refuses_cancelled_session(session, person, coordinator):
+    services.cancel_session(session, by=coordinator, reason="Trainer unwell")
+
+    with pytest.raises(SessionCancelled):
+        services.book_session(session, person=person)
+
+
+def test_book_session_refuses_started_session(session, person):
+    with pytest.raises(SessionStarted):
+        services.book_session(session, person=person, now=session.starts_at)
+
+
+@pytest.mark.parametrize(
+    ("opens", "closes"),
+    [(timedelta(days=1), None), (None, timedelta(days=-1))],
+    ids=["not yet open", "closed"],
+)
+def test_book_session_refuses_outside_booking_window(session, person, opens, closes):
+    now = session.starts_at - timedelta(days=3)
+    session.booking_opens_at = now + opens if opens else None
+    session.booking_closes_at = now + closes if closes else None
+    session.save()
+
+    with pytest.raises(BookingClosed) as error:
+        services.book_session(session, person=person, now=now)
+    assert error.value.code == "booking_closed"
+
+
+def test_cancel_booking_promotes_head_of_waitlist_fifo(session):
+    confirmed, _ = book(session, 2)
+    first, second = book(session, 2)
+
+    services.cancel_booking(confirmed, by=confirmed.person)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == Booking.Status.CONFIRMED
+    assert second.status == Booking.Status.WAITLISTED
+    assert waitlist_position(second) == 1
+
+
+def test_cancel_waitlisted_booking_promotes_nobody(session):
+    book(session, 2)
+    waiting, behind = book(session, 2)
+
+    services.cancel_booking(waiting, by=waiting.person)
+
+    behind.refresh_from_db()
+    assert behind.status == Booking.Status.WAITLISTED
+    assert waitlist_position(behind) == 1
+
+
+@pytest.mark.parametrize(
+    ("before_start", "late"),
+    [(timedelta(hours=48), False), (timedelta(hours=48) - timedelta(seconds=1), True)],
+    ids=["at 48 hours", "just inside 48 hours"],
+)
+def test_cancel_booking_marks_late_cancellation_inside_period(session, person, before_start, late):
+    booking = services.book_session(
+        session, person=person, now=session.starts_at - timedelta(days=5)
+    )
+
+    services.cancel_booking(booking, by=person, now=session.starts_at - before_start)
+
+    booking.refresh_from_db()
+    assert booking.late_cancellation is late
+
+
+def test_cancel_booking_refused_once_started(session, person):
+    booking = services.book_session(session, person=person)
+
+    with pytest.raises(SessionStarted):
+        services.cancel_booking(booking, by=person, now=session.starts_at)
+
+
+def test_cancel_booking_refused_twice(session, person):
+    booking = services.book_session(session, person=person)
+    services.cancel_booking(booking, by=person)
+
+    with pytest.raises(AlreadyCancelled):
+        services.cancel_booking(booking, by=person)
+
+
+def test_cancel_booking_refused_for_someone_else(session, person):
+    booking = services.book_session(session, person=person)
+
+    with pytest.raises(NotAllowed):
+        services.cancel_booking(booking, by=UserFactory())
+
+
+def test_cancel_confirmed_booking_raises_calendar_sequence(session, person):
+    booking = services.book_session(session, person=person)
+
+    services.cancel_booking(booking, by=person)
+
+    booking.refresh_from_db()
+    assert booking.ical_sequence == 1
+
+
+def test_change_capacity_up_promotes_as_many_as_fit(session, coordinator):
+    book(session, 2)
+    waiting = book(session, 3)
+
+    services.change_capacity(session, capacity=4, by=coordinator)
+
+    statuses = [Booking.objects.get(pk=b.pk).status for b in waiting]
+    assert statuses == ["confirmed", "confirmed", "waitlisted"]
+
+
+def test_change_capacity_below_confirmed_is_refused(session, coordinator):
+    book(session, 2)
+
+    with pytest.raises(CapacityBelowConfirmed):
+        services.change_capacity(session, capacity=1, by=coordinator)
+    session.refresh_from_db()
+    assert session.capacity == 2
+
+
+def test_mark_attendance_records_who_and_when(session, person, trainer):
+    booking = services.book_session(session, person=person)
+
+    services.mark_attendance(booking, attendance="attended", by=trainer, now=session.starts_at)
+
+    booking.refresh_from_db()
+    assert booking.attendance == "attended"
+    assert booking.attendance_marked_by == trainer
+    assert booking.attendance_marked_at == session.starts_at
+
+
+def test_mark_attendance_refused_before_the_day(session, person, trainer):
+    booking = services.book_session(session, person=person)
+
+    with pytest.raises(AttendanceTooEarly):
+        services.mark_attendance(
+            booking, attendance="attended", by=trainer, now=session.starts_at - timedelta(days=1)
+        )
+
+
+def test_mark_attendance_refused_for_waitlisted(session, trainer):
+    book(session, 2)
+    (waiting,) = book(session, 1)
+
+    with pytest.raises(NotConfirmed):
+        services.mark_attendance(waiting, attendance="attended", by=trainer, now=session.starts_at)
+
+
+def test_mark_attendance_refused_for_another_sessions_trainer(session, person):
+    booking = services.book_session(session, person=person)
+    other_trainer = UserFactory()
+    SessionFactory().trainers.add(other_trainer)
+
+    with pytest.raises(NotAllowed):
+        services.mark_attendance(
+            booking, attendance="attended", by=other_trainer, now=session.starts_at
+        )
+
+
+def test_update_session_move_bumps_sequences(session, person, coordinator):
+    booking = services.book_session(session, person=person)
+
+    services.update_session(
+        session,
+        by=coordinator,
+        starts_at=session.starts_at + timedelta(hours=1),
+        ends_at=session.ends_at + timedelta(hours=1),
+    )
+
+    session.refresh_from_db()
+    booking.refresh_from_db()
+    assert (session.sequence, booking.ical_sequence) == (1, 1)
+
+
+def test_update_session_capacity_only_keeps_sequence(session, coordinator):
+    services.update_session(session, by=coordinator, capacity=5)
+
+    session.refresh_from_db()
+    assert (session.capacity, session.sequence) == (5, 0)
+
+
+def test_cancel_session_cancels_every_booking(session, coordinator):
+    book(session, 3)
+
+    services.cancel_session(session, by=coordinator, reason="Venue closed")
+
+    assert set(Booking.objects.values_list("status", flat=True)) == {"cancelled"}
+    session.refresh_from_db()
+    assert (session.status, session.sequence) == ("cancelled", 1)
+
+
+def test_waitlist_positions_are_derived_in_fifo_order(session):
+    book(session, 2)
+    waiting = book(session, 3)
+
+    annotated = with_waitlist_position(Booking.objects.filter(pk__in=[b.pk for b in waiting]))
+
+    assert [b.waitlist_position for b in annotated] == [1, 2, 3]
+
+
+def test_book_session_runs_three_queries(session, person):
+    # lock the session, count places and the person's bookings, insert
+    with CaptureQueriesContext(connection) as queries:
+        services.book_session(session, person=person)
+
+    assert len([q for q in queries if "SAVEPOINT" not in q["sql"]]) == 3
+
+
+def test_cancel_booking_with_promotion_runs_six_queries(session):
+    confirmed, _ = book(session, 2)
+    book(session, 1)
+
+    with CaptureQueriesContext(connection) as queries:
+        services.cancel_booking(confirmed, by=confirmed.person)
+
+    # lock, reload booking, update it, count confirmed, pick the waitlist head, promote
+    assert len([q for q in queries if "SAVEPOINT" not in q["sql"]]) == 6
+
+
+def test_book_session_sends_nothing_when_rolled_back(
+    session, person, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.book_session(session, person=person)
+    assert len(callbacks) == 1
+
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(AlreadyBooked):
+        services.book_session(session, person=person)
+    assert callbacks == []
