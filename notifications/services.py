@@ -46,3 +46,8 @@ def session_cancelled(*, session_id: int, booking_ids: list[int], reason: str) -
     logger.info(
         "notification kind=session_cancelled session=%s bookings=%s", session_id, len(booking_ids)
     )
+
+
+def send_sign_in_link(*, user, link: str) -> None:
+    """Email a one-time sign-in link to the person."""
+    logger.info("notification kind=sign_in_link user=%s", user.pk)
