@@ -46,6 +46,10 @@ run: install
 		$(PY) manage.py db_worker & \
 		$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
+# Not part of `make test` or CI: it needs PostgreSQL (BENCH_DATABASE_URL) and a few minutes.
+bench: install
+	$(PY) -m bench.run
+
 worker: install
 	$(PY) manage.py db_worker
 
