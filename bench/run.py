@@ -115,13 +115,16 @@ def main() -> int:
         step("warm-up", f"{config.warmup:.0f} s at 8 clients")
         booking_phase(server.url, config, people, [data["warmup"]], clients=8, warmup=True)
 
+        # Convene and pgbench alternate level by level, so each ratio compares two runs made
+        # seconds apart: a shared machine's background load shifts both the same way.
         convene = {mode: [] for mode in config.modes}
+        pg = {mode: [] for mode in config.modes}
         positions: dict[int, list[int]] = defaultdict(list)
         confirmed_answers: dict[int, int] = defaultdict(int)
         for mode in config.modes:
             for level, clients in enumerate(config.clients):
                 sessions = [data["hot"][level]] if mode == "hot" else data["spread"]
-                step(f"booking, {mode}", f"{clients} clients, {config.duration:.0f} s")
+                step(f"booking, {mode}", f"{clients} clients, {config.duration:g} s")
                 result = booking_phase(server.url, config, people, sessions, clients=clients)
                 for outcome in result.outcomes:
                     if outcome.status == 201 and outcome.body:
@@ -130,41 +133,16 @@ def main() -> int:
                         elif outcome.body.get("status") == "confirmed":
                             confirmed_answers[outcome.key] += 1
                 convene[mode].append(result.summary())
+                step(f"pgbench, {mode}", f"{clients} clients, {config.duration:g} s")
+                pg[mode].append(pgbench_phase(pgbench, config, data, mode, level, clients))
         results["convene"] = convene
+        results["pgbench"] = pg
         results["reads"] = read_phases(server.url, config) if config.reads else []
         server.stop()
         server = None
 
         step("checking", "capacity and waitlist positions")
         results["integrity"] = check_integrity(config, positions, confirmed_answers)
-
-        script = data["script"]
-        pg = {mode: [] for mode in config.modes}
-        for mode in config.modes:
-            for level, clients in enumerate(config.clients):
-                step(f"pgbench, {mode}", f"{clients} clients, {config.duration:.0f} s")
-                sessions = [data["pg_hot"][level]] if mode == "hot" else data["pg_spread"]
-                span = len(sessions) * len(data["people"]) // max(1, len(config.clients))
-                outcome = run_pgbench(
-                    pgbench,
-                    config.database_url,
-                    script,
-                    clients=clients,
-                    duration=config.duration,
-                    threads=os.cpu_count() or 2,
-                    variables={
-                        "first_session": sessions[0],
-                        "sessions": len(sessions),
-                        "first_person": data["people"][0].id,
-                        "people": len(data["people"]),
-                        "capacity": config.capacity,
-                        "offset": 0 if mode == "hot" else level * span,
-                    },
-                )
-                if outcome.aborted:
-                    print(outcome.output, file=sys.stderr)
-                pg[mode].append(outcome.summary())
-        results["pgbench"] = pg
         results["integrity"]["pgbench"] = check_capacity(data["pg_hot"] + data["pg_spread"])
         results["finished_at"] = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         results["targets"] = report.targets(results, config)
@@ -230,6 +208,31 @@ def booking_phase(url, config, people: PeopleCursor, sessions, *, clients, warmu
     )
     people.used(result.taken)
     return result
+
+
+def pgbench_phase(pgbench, config, data, mode, level, clients) -> dict:
+    """Replay the booking transaction; every level gets its own people-session pairs."""
+    sessions = [data["pg_hot"][level]] if mode == "hot" else data["pg_spread"]
+    span = len(sessions) * len(data["people"]) // max(1, len(config.clients))
+    outcome = run_pgbench(
+        pgbench,
+        config.database_url,
+        data["script"],
+        clients=clients,
+        duration=config.duration,
+        threads=os.cpu_count() or 2,
+        variables={
+            "first_session": sessions[0],
+            "sessions": len(sessions),
+            "first_person": data["people"][0].id,
+            "people": len(data["people"]),
+            "capacity": config.capacity,
+            "offset": 0 if mode == "hot" else level * span,
+        },
+    )
+    if outcome.aborted:
+        print(outcome.output, file=sys.stderr)
+    return outcome.summary()
 
 
 def read_phases(url: str, config: BenchConfig) -> list[dict]:

@@ -40,8 +40,14 @@ EDITABLE_FIELDS = (
 
 
 def lock_session(session_id: int) -> Session:
-    """Lock and return the session row; must run inside ``transaction.atomic()``."""
-    return Session.objects.select_for_update().select_related("event").get(pk=session_id)
+    """Lock and return the session row; must run inside ``transaction.atomic()``.
+
+    Only the session row is locked (``of=("self",)``): the joined event row stays free, so
+    bookings on other sessions of the same course do not queue behind this one.
+    """
+    return (
+        Session.objects.select_for_update(of=("self",)).select_related("event").get(pk=session_id)
+    )
 
 
 def book_session(
