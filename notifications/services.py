@@ -201,11 +201,10 @@ def deliver_notification(notification_id: int, *, now: datetime | None = None) -
     except Exception as error:  # any failure of the mail backend is recorded and retried
         return _record_failure(notification, error, now=now)
 
-    status = getattr(message, "anymail_status", None)
     notification.status = Notification.Status.SENT
     notification.sent_at = timezone.now()
     notification.last_error = ""
-    notification.provider_message_id = (getattr(status, "message_id", None) or "")[:255]
+    notification.provider_message_id = _provider_message_id(message)
     fields = ["status", "sent_at", "last_error", "provider_message_id"]
     if notification.kind == Kind.SIGN_IN_LINK:
         # A sign-in link opens an account: once sent, the outbox keeps no copy of it.
@@ -214,6 +213,16 @@ def deliver_notification(notification_id: int, *, now: datetime | None = None) -
     notification.save(update_fields=fields)
     logger.info("notification sent id=%s kind=%s", notification.pk, notification.kind)
     return notification
+
+
+def _provider_message_id(message) -> str:
+    """The provider's id for the message when anymail reports one (one recipient: one id)."""
+    message_id = getattr(getattr(message, "anymail_status", None), "message_id", None)
+    if message_id is None:
+        return ""
+    if isinstance(message_id, set):
+        message_id = ",".join(sorted(str(part) for part in message_id))
+    return str(message_id)[:255]
 
 
 def retry_delay(attempts: int) -> timedelta:
