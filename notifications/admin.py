@@ -25,7 +25,10 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = False
     actions = ["retry"]
     fieldsets = [
-        (None, {"fields": ["kind", "recipient", "recipient_name", "subject", "session", "booking"]}),
+        (
+            None,
+            {"fields": ["kind", "recipient", "recipient_name", "subject", "session", "booking"]},
+        ),
         (
             "Delivery",
             {

@@ -102,7 +102,7 @@ def test_flow_book_move_then_cancel_updates_the_same_calendar_event(
     with django_capture_on_commit_callbacks(execute=True):
         cancel_session(week_session, by=coordinator, reason="The trainer is ill.", now=BOOKED_ON)
 
-    confirmed, moved, cancelled = smtp.messages
+    _, moved, cancelled = smtp.messages
     assert [m["Subject"] for m in smtp.messages] == [
         "Booking confirmed: Voice of the Child, Monday 12 July",
         "Session changed: Voice of the Child, Monday 12 July",
@@ -118,7 +118,7 @@ def test_flow_book_move_then_cancel_updates_the_same_calendar_event(
     moved_text = parts(moved)["text/plain"]
     assert "Start: was Monday 12 July 2021, 12:00, now Monday 12 July 2021, 13:00" in moved_text
     assert "End: was Monday 12 July 2021, 14:30, now Monday 12 July 2021, 15:30" in moved_text
-    assert "<th scope=\"row\">Start</th>" in parts(moved)["text/html"]
+    assert '<th scope="row">Start</th>' in parts(moved)["text/html"]
     assert "The trainer is ill." in parts(cancelled)["text/plain"]
     for message in smtp.messages:
         assert_no_template_leftovers(message)
@@ -156,18 +156,19 @@ def test_waitlisted_person_gets_no_invitation_and_no_joining_link(
     assert "you are number 1 in the queue" in parts(waitlisted)["text/plain"]
     assert "Where: Online" in parts(waitlisted)["text/plain"]
     assert "meet.example.org" not in waitlisted.as_string()
-    assert "Joining link: https://meet.example.org/voice-of-the-child" in parts(confirmed)[
-        "text/plain"
-    ]
+    assert (
+        "Joining link: https://meet.example.org/voice-of-the-child"
+        in parts(confirmed)["text/plain"]
+    )
     # The change: confirmed people get the new link and a REQUEST; waitlisted people neither.
     assert calendar_of(changed_confirmed)["METHOD"] == "REQUEST"
     assert vevent_of(changed_confirmed)["SEQUENCE"] == 1
     assert "https://meet.example.org/new-room" in parts(changed_confirmed)["text/plain"]
     assert "text/calendar" not in parts(changed_waitlisted)
     assert "meet.example.org" not in changed_waitlisted.as_string()
-    assert "Joining link: A new joining link has been set." in parts(changed_waitlisted)[
-        "text/plain"
-    ]
+    assert (
+        "Joining link: A new joining link has been set." in parts(changed_waitlisted)["text/plain"]
+    )
     assert [e.rcpt_tos for e in smtp.inbox.envelopes][2:] == [
         [Booking.objects.exclude(pk=waiting.pk).get().person.email],
         [waiting.person.email],
@@ -235,9 +236,9 @@ def test_newlines_in_a_name_cannot_add_headers_or_recipients(smtp, book, week_se
     assert vevent_of(message)["ATTENDEE"].params["CN"] == (
         "Eve Example\nBcc: victim@example.com\nSubject: spoof"
     )
-    assert "Dear Eve Example Bcc: victim@example.com Subject: spoof," in parts(message)[
-        "text/plain"
-    ]
+    assert (
+        "Dear Eve Example Bcc: victim@example.com Subject: spoof," in parts(message)["text/plain"]
+    )
 
 
 def test_text_part_is_not_html_escaped_and_html_part_is(smtp, book):
@@ -285,7 +286,7 @@ def test_session_in_winter_is_at_gmt(smtp, book):
 
     event = vevent_of(smtp.messages[0])
     assert event.decoded("DTSTART").astimezone(UTC) == datetime(2022, 1, 10, 12, tzinfo=UTC)
-    assert "Monday 10 January 2022, 12:00 to 14:00 (UK time)" in parts(smtp.messages[0])[
-        "text/plain"
-    ]
+    assert (
+        "Monday 10 January 2022, 12:00 to 14:00 (UK time)" in parts(smtp.messages[0])["text/plain"]
+    )
     assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(hours=2)

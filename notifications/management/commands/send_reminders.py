@@ -13,6 +13,6 @@ class Command(BaseCommand):
         reminders = services.queue_reminders()
         swept = services.requeue_stale()
         self.stdout.write(
-            f"{len(reminders)} reminders queued; {swept['requeued']} stale messages queued "
-            f"again; {swept['interrupted']} interrupted sends marked failed."
+            f"Reminders queued: {len(reminders)}. Stale messages queued again: "
+            f"{swept['requeued']}. Interrupted sends marked failed: {swept['interrupted']}."
         )
