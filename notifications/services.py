@@ -11,11 +11,11 @@ send the same message twice. A failed attempt is retried with exponential backof
 
 import contextlib
 import contextvars
+import functools
 import hashlib
 import logging
 import smtplib
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import make_msgid
@@ -54,34 +54,48 @@ def suppressed():
 # The hand-off from the booking rules (called on commit).
 
 
+def _after_commit(hook):
+    """Log, never raise: the change is already committed, so a failure here must not turn it
+    into an error page for the person who made it."""
+
+    @functools.wraps(hook)
+    def wrapper(**kwargs):
+        if _suppressed.get():
+            return
+        try:
+            hook(**kwargs)
+        except Exception:
+            logger.exception("could not queue notification %s %s", hook.__name__, kwargs)
+
+    return wrapper
+
+
+@_after_commit
 def booking_changed(*, booking_id: int, kind: str) -> None:
     """Tell the booking's person what happened to their booking."""
-    if _suppressed.get():
-        return
     booking = _bookings().get(pk=booking_id)
     queue_booking_messages([booking], kind=kind)
 
 
+@_after_commit
 def session_changed(*, session_id: int, changes: dict[str, tuple[str, str]]) -> None:
     """Tell everyone booked on the session what changed (old → new), with updated invitations.
 
     Confirmed people get a REQUEST with the raised SEQUENCE, so their calendar moves the event;
     waitlisted people get the same news without an invitation.
     """
-    if _suppressed.get():
-        return
     bookings = _bookings().filter(session_id=session_id).exclude(status=Booking.Status.CANCELLED)
     queue_booking_messages(bookings, kind=Kind.SESSION_CHANGED, changes=changes)
 
 
+@_after_commit
 def session_cancelled(*, session_id: int, booking_ids: list[int], reason: str) -> None:
     """Tell everyone who was booked that the session is cancelled, with CANCEL invitations."""
-    if _suppressed.get():
-        return
     bookings = _bookings().filter(pk__in=booking_ids)
     queue_booking_messages(bookings, kind=Kind.SESSION_CANCELLED, reason=reason)
 
 
+@_after_commit
 def send_sign_in_link(*, user, link: str) -> None:
     """Email a one-time sign-in link to the person (in the background, like every message)."""
     digest = hashlib.sha256(link.encode()).hexdigest()[:32]
@@ -155,7 +169,7 @@ def _store(pending: list[tuple[Notification, Content]]) -> list[Notification]:
         try:
             with transaction.atomic():
                 notification.save(force_insert=True)
-                transaction.on_commit(partial(_enqueue, notification.pk))
+                transaction.on_commit(functools.partial(_enqueue, notification.pk))
         except IntegrityError:
             logger.info("notification already queued key=%s", notification.dedupe_key)
             continue
@@ -179,18 +193,20 @@ def _enqueue(notification_id: int, *, run_after: datetime | None = None) -> None
 # Delivery.
 
 
-def deliver_notification(notification_id: int, *, now: datetime | None = None) -> Notification:
+def deliver_notification(
+    notification_id: int, *, now: datetime | None = None
+) -> Notification | None:
     """Send one queued message if it is due, at most once, and record how it went.
 
     The row is claimed with one conditional UPDATE (queued and due → sending), so of any number
     of concurrent or repeated calls exactly one sends. A message found in any other state is
-    returned untouched.
+    returned untouched (None if it no longer exists).
     """
     now = now or timezone.now()
     claimed = Notification.objects.filter(
         pk=notification_id, status=Notification.Status.QUEUED, next_attempt_at__lte=now
     ).update(status=Notification.Status.SENDING, attempts=F("attempts") + 1, last_attempt_at=now)
-    notification = Notification.objects.get(pk=notification_id)
+    notification = Notification.objects.filter(pk=notification_id).first()
     if not claimed:
         return notification
 
@@ -260,7 +276,7 @@ def retry_notifications(notifications, *, now: datetime | None = None) -> int:
             status=Notification.Status.QUEUED, attempts=0, next_attempt_at=now
         )
         for notification_id in ids:
-            transaction.on_commit(partial(_enqueue, notification_id))
+            transaction.on_commit(functools.partial(_enqueue, notification_id))
     return len(ids)
 
 

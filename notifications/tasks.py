@@ -8,4 +8,5 @@ from notifications import services
 @task()
 def send_notification(*, notification_id: int) -> str:
     """Send one outbox message (at most once, however often this runs); return its status."""
-    return services.deliver_notification(notification_id).status
+    notification = services.deliver_notification(notification_id)
+    return notification.status if notification else "missing"

@@ -55,6 +55,9 @@ def test_booking_confirmed_sends_both_parts_and_a_request_invitation(smtp, book,
     assert calendar_part.get_param("method") == "REQUEST"
     assert calendar_part.get_param("charset") == "utf-8"
     assert calendar_part.get_content_disposition() is None
+    raw = smtp.inbox.envelopes[0].content.decode()
+    assert 'Content-Type: text/calendar; method=REQUEST; charset="utf-8"' in raw
+    assert 'Content-Type: application/ics; name="invite.ics"' in raw
     assert message.get_content_type() == "multipart/mixed"
     assert [p.get_content_type() for p in message.get_payload()[0].get_payload()] == [
         "text/plain",

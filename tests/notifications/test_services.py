@@ -123,3 +123,16 @@ def test_delivery_change_is_described_in_words(
     assert "How it runs: was In person, now Online" in message.body_text
     assert "Joining link: now https://meet.example.org/moved-online" not in message.body_text
     assert "Joining link: https://meet.example.org/moved-online" in message.body_text
+
+
+def test_a_failure_to_queue_is_logged_not_raised_to_the_caller(caplog):
+    services.booking_changed(booking_id=987654, kind=Kind.BOOKING_CONFIRMED)
+
+    assert Notification.objects.count() == 0
+    assert "could not queue notification booking_changed" in caplog.text
+
+
+def test_task_for_a_message_that_no_longer_exists_does_nothing():
+    from notifications.tasks import send_notification
+
+    assert send_notification.call(notification_id=987654) == "missing"
