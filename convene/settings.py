@@ -151,6 +151,8 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # Email: SMTP or the file backend locally, any anymail provider in production.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="notifications.backends.EmlFileBackend")
+# Seconds before a silent mail server counts as a failed attempt (Django's default waits forever).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 if "EMAIL_URL" in env:
     vars().update(env.email_url("EMAIL_URL"))
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))

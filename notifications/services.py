@@ -24,6 +24,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from booking.models import Booking
+from events.models import Session
 from notifications.content import Content, booking_content, sign_in_content
 from notifications.kinds import Kind
 from notifications.messages import build_email
@@ -318,7 +319,7 @@ def queue_reminders(*, now: datetime | None = None) -> list[Notification]:
         _bookings()
         .confirmed()
         .filter(
-            session__status="scheduled",
+            session__status=Session.Status.SCHEDULED,
             session__starts_at__gt=now,
             session__starts_at__lte=now + lead,
             confirmed_at__lt=F("session__starts_at") - lead,
