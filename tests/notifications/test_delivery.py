@@ -1,6 +1,7 @@
 """Delivery: at most once, retried with backoff through an SMTP outage, then failed."""
 
 import io
+import signal
 import threading
 from datetime import timedelta
 
@@ -181,7 +182,18 @@ def test_sweep_marks_an_interrupted_send_failed_and_does_not_resend(smtp, sign_i
     assert len(smtp.messages) == 1
 
 
+@pytest.fixture
+def _keep_signal_handlers():
+    """db_worker installs its own SIGINT/SIGTERM handlers; give pytest its own back."""
+    names = [name for name in ("SIGINT", "SIGTERM", "SIGQUIT") if hasattr(signal, name)]
+    saved = {name: signal.getsignal(getattr(signal, name)) for name in names}
+    yield
+    for name, handler in saved.items():
+        signal.signal(getattr(signal, name), handler)
+
+
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_keep_signal_handlers")
 def test_database_worker_retries_after_an_outage_and_delivers_once(settings, smtp, book):
     """The real queue: django-tasks-db stores the task, `db_worker --batch` runs it."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
