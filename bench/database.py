@@ -50,11 +50,13 @@ class Person:
 class Catalogue:
     published_event_ids: list[int]
     hidden_event_id: int
+    venue_id: int
 
 
 def create_catalogue(*, events: int = 100):
-    """A published programme with ``events`` courses, and a hidden one for pgbench's sessions."""
-    from events.models import Event, Programme
+    """A published programme with ``events`` courses (two themes each, one venue for all
+    sessions), and a hidden programme for pgbench's sessions."""
+    from events.models import Event, Programme, Theme, Venue
 
     programme = Programme.objects.create(
         slug="bench-programme", title="Benchmark programme", published=True
@@ -69,10 +71,23 @@ def create_catalogue(*, events: int = 100):
     hidden_event = Event.objects.create(
         slug="bench-pgbench-course", title="pgbench course", programme=hidden
     )
-    return Catalogue([event.pk for event in published], hidden_event.pk)
+    themes = Theme.objects.bulk_create(
+        Theme(slug=f"bench-theme-{n}", title=f"Benchmark theme {n}") for n in range(1, 5)
+    )
+    Event.themes.through.objects.bulk_create(
+        Event.themes.through(event_id=event.pk, theme_id=themes[(n + step) % 4].pk)
+        for n, event in enumerate(published)
+        for step in (0, 1)
+    )
+    venue = Venue.objects.create(
+        name="County Hall", address="Aykley Heads\nDurham", postcode="DH1 5UL"
+    )
+    return Catalogue([event.pk for event in published], hidden_event.pk, venue.pk)
 
 
-def create_sessions(event_ids: list[int], count: int, *, capacity: int) -> list[int]:
+def create_sessions(
+    event_ids: list[int], count: int, *, capacity: int, venue_id: int | None = None
+) -> list[int]:
     """Bulk-create ``count`` bookable sessions spread over the events, from next week on."""
     from django.utils import timezone
 
@@ -89,6 +104,7 @@ def create_sessions(event_ids: list[int], count: int, *, capacity: int) -> list[
                 ends_at=starts_at + timedelta(hours=2, minutes=30),
                 capacity=capacity,
                 waitlist_enabled=True,
+                venue_id=venue_id,
             )
         )
     return [session.pk for session in Session.objects.bulk_create(sessions, batch_size=1000)]

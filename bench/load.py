@@ -110,8 +110,10 @@ async def _run(
                         request.method, request.path, headers=request.headers, content=request.body
                     )
                     status, content = response.status_code, response.content
-                except httpx.HTTPError:
-                    status, content = 599, b""
+                except httpx.HTTPError as error:
+                    # Counted as status 599 with the error's class as its code.
+                    status = 599
+                    content = json.dumps({"code": type(error).__name__}).encode()
                 latency = time.perf_counter() - sent
                 body = None
                 if content and keep_body(status):

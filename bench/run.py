@@ -283,21 +283,30 @@ def seed(config: BenchConfig, results: dict) -> dict:
     catalogue = create_catalogue()
     published = catalogue.published_event_ids
     hidden = [catalogue.hidden_event_id]
+
+    def listed(count: int) -> list[int]:
+        return create_sessions(
+            published, count, capacity=config.capacity, venue_id=catalogue.venue_id
+        )
+
+    def unlisted(count: int) -> list[int]:
+        return create_sessions(hidden, count, capacity=config.capacity)
+
     data = {
         "people": people,
-        "hot": create_sessions(published, levels, capacity=config.capacity),
-        "warmup": create_sessions(published, 1, capacity=config.capacity)[0],
-        "pg_hot": create_sessions(hidden, levels, capacity=config.capacity),
+        "hot": listed(levels),
+        "warmup": listed(1)[0],
+        "pg_hot": unlisted(levels),
     }
-    budget_session = create_sessions(published, 1, capacity=config.capacity)[0]
-    probe_session = create_sessions(hidden, 1, capacity=config.capacity)[0]
+    budget_session = listed(1)[0]
+    probe_session = unlisted(1)[0]
     spare = User.objects.create_user("bench.budget@example.org", full_name="Bench Budget")
     spare_token = _token_for(spare)
 
     budgets = {"small": query_budgets(budget_session, spare_token)}
     step("data", f"{config.spread_sessions} sessions for the spread load, twice (Convene, pgbench)")
-    data["spread"] = create_sessions(published, config.spread_sessions, capacity=config.capacity)
-    data["pg_spread"] = create_sessions(hidden, config.spread_sessions, capacity=config.capacity)
+    data["spread"] = listed(config.spread_sessions)
+    data["pg_spread"] = unlisted(config.spread_sessions)
     for sessions in (data["pg_spread"],):
         assert sessions == list(range(sessions[0], sessions[0] + len(sessions)))
     budgets["large"] = query_budgets(None, None)
