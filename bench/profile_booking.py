@@ -20,7 +20,7 @@ from bench.run import BOOKING_PATH, server_environment
 
 
 def main() -> int:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     config = BenchConfig.from_env()
     config.check()
     database_url = config.database_url + "_profile"
@@ -35,7 +35,7 @@ def main() -> int:
     from django.test.utils import CaptureQueriesContext
 
     call_command("migrate", interactive=False, verbosity=0)
-    people = create_people(count + 1)
+    people = create_people(2 * count)
     catalogue = create_catalogue(events=1)
     session_id = create_sessions(catalogue.published_event_ids, 1, capacity=100)[0]
     client = Client()
@@ -49,23 +49,42 @@ def main() -> int:
             headers={"Authorization": f"Bearer {person.token}"},
         )
 
-    with CaptureQueriesContext(connection) as captured:
-        response = book(people[-1])
-    print(f"one booking request: HTTP {response.status_code}, {len(captured)} SQL queries")
-    for query in captured.captured_queries:
-        print(f"  {query['time']:>6}s  {query['sql'][:150]}")
+    from notifications.services import suppressed
+
+    def one(person, label):
+        with CaptureQueriesContext(connection) as captured:
+            response = book(person)
+        print(f"{label}: HTTP {response.status_code}, {len(captured)} SQL queries")
+        for query in captured.captured_queries:
+            print(f"  {query['sql'][:110]}")
+
+    def timed(batch) -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        for person in batch:
+            book(person)
+        n = len(batch)
+        return (time.perf_counter() - wall) / n * 1000, (time.process_time() - cpu) / n * 1000
+
+    one(people[-1], "one booking request")
+    with suppressed():
+        one(people[-2], "\nthe same without queueing its notification")
+
+    half = count // 2
+    normal = timed(people[:half])
+    with suppressed():
+        quiet = timed(people[half : 2 * half])
+    print(f"\nper request over {half} bookings (wall ms, CPU ms of this process):")
+    print(f"  with the notification queued:   {normal[0]:7.2f} {normal[1]:7.2f}")
+    print(f"  notification suppressed:        {quiet[0]:7.2f} {quiet[1]:7.2f}")
 
     profiler = cProfile.Profile()
-    started = time.perf_counter()
     profiler.enable()
-    for person in people[:count]:
+    for person in people[2 * half : 2 * half + half]:
         book(person)
     profiler.disable()
-    elapsed = time.perf_counter() - started
-    print(f"\n{count} booking requests in-process: {elapsed / count * 1000:.2f} ms each")
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative")
-    stats.print_stats(45)
+    stats.print_stats(40)
     print(out.getvalue())
     return 0
 

@@ -83,11 +83,16 @@ def table(results: dict) -> str:
                 + ("  [pgbench aborted]" if pg["aborted"] else "")
             )
     lines.append("")
-    lines.append(f"Reads ({results['queries']['published_sessions']:,} published sessions)")
+    reads = results["reads"]
+    cold = f"; first feed build {reads[0]['first_request_ms']:,.0f} ms" if reads else ""
+    lines.append(
+        f"Reads ({results['queries']['published_sessions']:,} published sessions{cold}, "
+        "then served from the feed cache)"
+    )
     lines.append(
         f"{'endpoint':<27} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  statuses"
     )
-    for row in results["reads"]:
+    for row in reads:
         statuses = ", ".join(f"{k}: {v}" for k, v in row["statuses"].items())
         lines.append(
             f"{row['endpoint']:<27} {row['clients']:>7} {row['rps']:>8.1f} "
