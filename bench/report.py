@@ -12,6 +12,12 @@ def _ratio(convene: dict, pgbench: dict) -> float:
     return convene["rps"] / pgbench["tps"] if pgbench.get("tps") else math.nan
 
 
+def _cpu(row: dict) -> str:
+    if "server_cpu_ms_per_request" not in row:
+        return "-"
+    return f"{row['server_cpu_ms_per_request']:.1f}/{row['server_runqueue_ms_per_request']:.1f}"
+
+
 def targets(results: dict, config) -> dict:
     hot = {row["clients"]: row for row in results["convene"].get("hot", [])}
     pg_hot = {row["clients"]: row for row in results["pgbench"].get("hot", [])}
@@ -60,7 +66,12 @@ def table(results: dict) -> str:
     lines.append(
         f"Convene bench {results['started_at']} - {results['machine']['cpus']} CPUs, "
         f"gunicorn {config['gunicorn_workers']}x{config['gunicorn_threads']} (workers x threads), "
-        f"{config['duration_s']:g} s per level"
+        f"{config['duration_s']:g} s per level; load average "
+        f"{results['machine']['load_average_at_start'][0]:.1f} at start, "
+        f"{results['machine'].get('load_average_at_end', ['?'])[0]} at end"
+    )
+    lines.append(
+        "cpu/wait ms: gunicorn's CPU time and run-queue wait (waiting for a free CPU) per request"
     )
     titles = {
         "hot": "POST booking, one hot session (capacity 100, waitlist on)",
@@ -72,15 +83,15 @@ def table(results: dict) -> str:
         lines.append(title)
         lines.append(
             f"{'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-            f"{'pgbench tps':>11} {'pg p50':>7} {'ratio':>6}  statuses"
+            f"{'pgbench tps':>11} {'pg p50':>7} {'ratio':>6} {'cpu/wait ms':>11}  statuses"
         )
         for row, pg in zip(results["convene"][mode], results["pgbench"][mode], strict=True):
             statuses = ", ".join(f"{k}: {v}" for k, v in row["statuses"].items())
             lines.append(
                 f"{row['clients']:>7} {row['rps']:>8.1f} {row['p50_ms']:>8.1f} "
                 f"{row['p95_ms']:>8.1f} {row['p99_ms']:>8.1f} {pg['tps']:>11.1f} "
-                f"{pg['p50_ms']:>7.2f} {_ratio(row, pg):>6.1%}  {statuses}"
-                + ("  [pgbench aborted]" if pg["aborted"] else "")
+                f"{pg['p50_ms']:>7.2f} {_ratio(row, pg):>6.1%} "
+                f"{_cpu(row):>11}  {statuses}" + ("  [pgbench aborted]" if pg["aborted"] else "")
             )
     lines.append("")
     reads = results["reads"]

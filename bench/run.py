@@ -66,6 +66,7 @@ def main() -> int:
         "started_at": stamp,
         "machine": {
             "cpus": os.cpu_count(),
+            "load_average_at_start": [round(n, 2) for n in os.getloadavg()],
             "python": platform.python_version(),
             "platform": platform.platform(),
         },
@@ -125,14 +126,25 @@ def main() -> int:
             for level, clients in enumerate(config.clients):
                 sessions = [data["hot"][level]] if mode == "hot" else data["spread"]
                 step(f"booking, {mode}", f"{clients} clients, {config.duration:g} s")
+                cpu_before = server.cpu()
                 result = booking_phase(server.url, config, people, sessions, clients=clients)
+                cpu_after = server.cpu()
                 for outcome in result.outcomes:
                     if outcome.status == 201 and outcome.body:
                         if outcome.body.get("status") == "waitlisted":
                             positions[outcome.key].append(outcome.body.get("waitlist_position"))
                         elif outcome.body.get("status") == "confirmed":
                             confirmed_answers[outcome.key] += 1
-                convene[mode].append(result.summary())
+                summary = result.summary()
+                if result.count:
+                    on_cpu, waited = (
+                        after - before for after, before in zip(cpu_after, cpu_before, strict=True)
+                    )
+                    summary["server_cpu_ms_per_request"] = round(on_cpu / result.count * 1000, 2)
+                    summary["server_runqueue_ms_per_request"] = round(
+                        waited / result.count * 1000, 2
+                    )
+                convene[mode].append(summary)
                 step(f"pgbench, {mode}", f"{clients} clients, {config.duration:g} s")
                 pg[mode].append(pgbench_phase(pgbench, config, data, mode, level, clients))
         results["convene"] = convene
@@ -145,6 +157,7 @@ def main() -> int:
         results["integrity"] = check_integrity(config, positions, confirmed_answers)
         results["integrity"]["pgbench"] = check_capacity(data["pg_hot"] + data["pg_spread"])
         results["finished_at"] = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        results["machine"]["load_average_at_end"] = [round(n, 2) for n in os.getloadavg()]
         results["targets"] = report.targets(results, config)
     except KeyboardInterrupt:
         print("\ninterrupted: stopping what the benchmark started", file=sys.stderr)
@@ -280,7 +293,9 @@ def read_phases(url: str, config: BenchConfig) -> list[dict]:
 
 
 def seed(config: BenchConfig, results: dict) -> dict:
-    from accounts.models import User
+    from django.utils import timezone
+
+    from accounts.models import ApiToken, User
     from events.models import Session
 
     levels = len(config.clients)
@@ -313,6 +328,7 @@ def seed(config: BenchConfig, results: dict) -> dict:
     probe_session = unlisted(1)[0]
     spare = User.objects.create_user("bench.budget@example.org", full_name="Bench Budget")
     spare_token = _token_for(spare)
+    ApiToken.objects.filter(user=spare).update(last_used_at=timezone.now())  # as for everyone
 
     budgets = {"small": query_budgets(budget_session, spare_token)}
     step("data", f"{config.spread_sessions} sessions for the spread load, twice (Convene, pgbench)")

@@ -20,6 +20,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def group_cpu(pgid: int) -> tuple[float, float]:
+    """Seconds on a CPU and seconds waiting in the run queue, summed over a process group's
+    threads (Linux /proc/<pid>/task/<tid>/schedstat); (0, 0) where /proc has no such data."""
+    on_cpu = waiting = 0
+    with contextlib.suppress(OSError):
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[2]) != pgid:
+                    continue
+                for tid in os.listdir(f"/proc/{pid}/task"):
+                    fields = Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()
+                    on_cpu += int(fields[0])
+                    waiting += int(fields[1])
+            except (OSError, IndexError, ValueError):
+                continue  # the process ended while we looked
+    return on_cpu / 1e9, waiting / 1e9
+
+
 class Gunicorn:
     """A gunicorn process group; use as a context manager so it is always stopped."""
 
@@ -46,6 +65,8 @@ class Gunicorn:
             "-m",
             "gunicorn",
             "convene.wsgi:application",
+            "--config",
+            "python:bench.gunicorn_conf",
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
@@ -75,6 +96,9 @@ class Gunicorn:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def cpu(self) -> tuple[float, float]:
+        return group_cpu(self.process.pid) if self.process else (0.0, 0.0)
 
     def wait_ready(self, timeout: float) -> None:
         """Poll until the server answers any HTTP request; bounded by ``timeout`` seconds."""
