@@ -8,6 +8,9 @@ import contextlib
 import contextvars
 import logging
 
+from django.conf import settings
+from django.core.mail import send_mail
+
 logger = logging.getLogger(__name__)
 
 _suppressed = contextvars.ContextVar("notifications_suppressed", default=False)
@@ -49,5 +52,18 @@ def session_cancelled(*, session_id: int, booking_ids: list[int], reason: str) -
 
 
 def send_sign_in_link(*, user, link: str) -> None:
-    """Email a one-time sign-in link to the person."""
+    """Email a one-time sign-in link to the person.
+
+    A plain message until the notifications work replaces it with its templated email.
+    """
     logger.info("notification kind=sign_in_link user=%s", user.pk)
+    send_mail(
+        subject=f"Sign in to {settings.PARTNERSHIP_NAME} training",
+        message=(
+            f"Use this link to sign in. It works once, within "
+            f"{int(settings.SESAME_MAX_AGE.total_seconds() // 60)} minutes:\n\n{link}\n\n"
+            "If you did not ask to sign in, you can ignore this email."
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )
