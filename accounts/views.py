@@ -45,7 +45,10 @@ def sign_in(request):
         if _may_send_link(request, email):
             user = services.user_for_sign_in(email)
             if user is not None:
-                notify.send_sign_in_link(user=user, link=_sign_in_link(user, next_url))
+                link = _sign_in_link(user, next_url)
+                notify.send_sign_in_link(user=user, link=link)
+                if _mail_stays_on_this_machine():
+                    request.session["local_sign_in_link"] = link
             request.session["sign_in_email"] = email
             return redirect("accounts:check_email")
         minutes = int(settings.SIGN_IN_RATE_WINDOW.total_seconds() // 60)
@@ -71,7 +74,7 @@ def check_email(request):
         {
             "email": request.session.get("sign_in_email"),
             "minutes": int(settings.SESAME_MAX_AGE.total_seconds() // 60),
-            "debug": settings.DEBUG,
+            "local_link": request.session.pop("local_sign_in_link", None),
             "nav": "sign_in",
         },
     )
@@ -175,6 +178,12 @@ def _may_send_link(request, email: str) -> bool:
         "sign_in_email", email, limit=settings.SIGN_IN_LINKS_PER_ADDRESS, window=window
     )
     return per_ip and per_address
+
+
+def _mail_stays_on_this_machine() -> bool:
+    """A local run (DEBUG, mail written to var/mail/): nobody can receive the email, so the
+    "check your email" page offers the link itself. Never with a real mail backend."""
+    return settings.DEBUG and settings.EMAIL_BACKEND == "notifications.backends.EmlFileBackend"
 
 
 def _sign_in_link(user, next_url: str) -> str:

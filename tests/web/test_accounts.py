@@ -206,3 +206,23 @@ def test_pages_that_need_sign_in_send_people_to_it(client):
 
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:sign_in") + "?next=/bookings/"
+
+
+def test_a_local_run_shows_the_link_because_no_mail_leaves_the_machine(client, person, settings):
+    settings.DEBUG = True
+    settings.EMAIL_BACKEND = "notifications.backends.EmlFileBackend"
+
+    client.post(SIGN_IN, {"email": person.email})
+    page = client.get("/sign-in/check-your-email/")
+
+    assert "open the sign-in link" in page.text
+    assert "/sign-in/link/?token=" in page.text
+
+
+def test_a_real_mail_backend_never_shows_the_link(client, person, settings):
+    settings.DEBUG = True
+
+    client.post(SIGN_IN, {"email": person.email})
+    page = client.get("/sign-in/check-your-email/")
+
+    assert "/sign-in/link/?token=" not in page.text
