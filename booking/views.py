@@ -51,12 +51,7 @@ def book(request, pk: int):
         return redirect("booking:booking", existing.pk)
     except BookingError as error:
         return render_session(request, pk, form=form, errors=[error.detail], status=error.status)
-    if booking.status == Booking.Status.CONFIRMED:
-        messages.success(request, "Your place is booked.")
-    else:
-        messages.success(
-            request, f"You are on the waitlist. You are number {booking.waitlist_position}."
-        )
+    # The booking page itself is the confirmation (a panel, or the waitlist position).
     return redirect("booking:booking", booking.pk)
 
 
