@@ -20,7 +20,6 @@ from sesame.utils import get_token, get_user
 
 from accounts import services, throttling
 from accounts.forms import ProfileForm, SignInForm, SignInLinkForm
-from accounts.models import Sector
 from notifications import services as notify
 
 
@@ -140,7 +139,7 @@ def profile(request):
         request,
         "accounts/profile.html",
         {
-            "sector": Sector(user.organisation.sector).label,
+            "sector": user.organisation.get_sector_display(),
             "feed_path": feed_path,
             "nav": "account",
         },

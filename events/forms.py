@@ -53,10 +53,6 @@ class SessionFilterForm(forms.Form):
             self.add_error("to_date", "The 'to' date must be the same as or after the 'from' date")
         return data
 
-    @property
-    def is_filtered(self) -> bool:
-        return self.is_bound and any(self.cleaned_data.get(name) for name in self.fields)
-
     def filter(self, sessions, *, now=None):
         """Narrow a queryset of sessions (annotated with places_left) to what was asked for.
 

@@ -226,3 +226,14 @@ def test_a_real_mail_backend_never_shows_the_link(client, person, settings):
     page = client.get("/sign-in/check-your-email/")
 
     assert "/sign-in/link/?token=" not in page.text
+
+
+def test_menu_shows_admin_to_coordinators_only(client, person, coordinator):
+    client.force_login(person)
+    practitioner_menu = client.get("/").text
+    client.force_login(coordinator)
+    coordinator_menu = client.get("/").text
+
+    assert 'href="/admin/"' not in practitioner_menu
+    assert 'href="/admin/"' in coordinator_menu
+    assert "My bookings" in practitioner_menu
