@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -185,3 +186,20 @@ def test_unpublished_programmes_stay_hidden(client):
 def test_statement_pages_are_linked_from_every_page(client, path):
     assert client.get(path).status_code == 200
     assert f'href="{path}"' in client.get("/").text
+
+
+def test_pages_have_no_inline_scripts_or_styles(client, person, session):
+    """A strict Content Security Policy (no 'unsafe-inline') must not break any page."""
+    booking = services.book_session(session, person=person)
+    pages = ["/", "/sessions/", f"/sessions/{session.pk}/", "/sign-in/", "/accessibility/"]
+    client.force_login(person)
+    pages += ["/bookings/", f"/bookings/{booking.pk}/", f"/bookings/{booking.pk}/cancel/"]
+    pages += ["/account/", "/account/details/"]
+
+    for path in pages:
+        html = client.get(path).text
+        scripts = re.findall(r"<script[^>]*>", html)
+        assert all(' src="' in tag for tag in scripts), path
+        assert " style=" not in html, path
+        assert "<style" not in html, path
+        assert re.search(r"<[^>]+\son[a-z]+=", html) is None, path
