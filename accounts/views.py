@@ -97,7 +97,7 @@ def sign_in_link(request):
             {"form": form, "link_user": user, "nav": "sign_in"},
         )
     # login() rotates the session key and sets last_login, which spends the token.
-    login(request, user, backend="sesame.backends.ModelBackend")
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     services.record_sign_in(user)
     if services.needs_profile(user):
         return redirect(reverse("accounts:details") + "?" + urlencode({"next": next_url}))
