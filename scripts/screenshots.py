@@ -76,6 +76,8 @@ def main() -> None:
         "DEBUG": "true",
         "EMAIL_BACKEND": "notifications.backends.EmlFileBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
+        # No worker runs beside this server: send each queued email at once.
+        "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
     }
     env.pop("EMAIL_URL", None)
     manage = [sys.executable, str(ROOT / "manage.py")]

@@ -1,6 +1,7 @@
 """Helpers for the browser tests."""
 
 import re
+from email.utils import parseaddr
 from pathlib import Path
 
 from django.core import mail
@@ -13,7 +14,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 def sign_in_link_from_outbox(to: str) -> str:
     """The sign-in link in the newest email to this address."""
-    message = [m for m in mail.outbox if m.to == [to]][-1]
+    message = [m for m in mail.outbox if parseaddr(m.to[0])[1] == to][-1]
     return re.search(r"https?://\S+/sign-in/link/\S+", message.body).group(0)
 
 
