@@ -109,10 +109,7 @@ def session_vevent(
         description += ["", *details]
     if cancelled and session.cancellation_reason:
         description = [f"Cancelled: {session.cancellation_reason}", "", *description]
-    if cancelled:
-        status = "CANCELLED"
-    else:
-        status = "TENTATIVE" if tentative else "CONFIRMED"
+    status = "CANCELLED" if cancelled else ("TENTATIVE" if tentative else "CONFIRMED")
 
     event = Event()
     event.add("uid", uid or f"{session.uid}@{settings.SITE_DOMAIN}")
