@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import icalendar
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from booking.models import Booking
 from events import calendar
@@ -29,23 +30,27 @@ def utc(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-# (local start, local end, UTC start, UTC end): BST from the last Sunday of March, GMT from the
+def london(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.get_default_timezone())
+
+
+# (London start, London end, UTC start, UTC end): BST from the last Sunday of March, GMT from the
 # last Sunday of October, in several years, on both sides of each change, and across one.
 SEASONS = [
-    (local(2021, 1, 12, 12), local(2021, 1, 12, 14, 30), utc(2021, 1, 12, 12), utc(2021, 1, 12, 14, 30)),
-    (local(2021, 7, 12, 12), local(2021, 7, 12, 14, 30), utc(2021, 7, 12, 11), utc(2021, 7, 12, 13, 30)),
-    (local(2024, 1, 15, 9, 30), local(2024, 1, 15, 12), utc(2024, 1, 15, 9, 30), utc(2024, 1, 15, 12)),
-    (local(2024, 7, 15, 9, 30), local(2024, 7, 15, 12), utc(2024, 7, 15, 8, 30), utc(2024, 7, 15, 11)),
-    (local(2027, 3, 26, 12), local(2027, 3, 26, 14), utc(2027, 3, 26, 12), utc(2027, 3, 26, 14)),
-    (local(2027, 3, 29, 12), local(2027, 3, 29, 14), utc(2027, 3, 29, 11), utc(2027, 3, 29, 13)),
-    (local(2027, 10, 29, 12), local(2027, 10, 29, 14), utc(2027, 10, 29, 11), utc(2027, 10, 29, 13)),
-    (local(2027, 10, 30, 23), local(2027, 10, 31, 3), utc(2027, 10, 30, 22), utc(2027, 10, 31, 3)),
-    (local(2030, 1, 14, 12), local(2030, 1, 14, 14), utc(2030, 1, 14, 12), utc(2030, 1, 14, 14)),
-    (local(2030, 7, 15, 12), local(2030, 7, 15, 14), utc(2030, 7, 15, 11), utc(2030, 7, 15, 13)),
-    (local(2030, 10, 28, 12), local(2030, 10, 28, 14), utc(2030, 10, 28, 12), utc(2030, 10, 28, 14)),
-    (local(2035, 6, 12, 12), local(2035, 6, 12, 14), utc(2035, 6, 12, 11), utc(2035, 6, 12, 13)),
-    (local(2040, 12, 12, 12), local(2040, 12, 12, 14), utc(2040, 12, 12, 12), utc(2040, 12, 12, 14)),
-]  # fmt: skip
+    ("2021-01-12T12:00", "2021-01-12T14:30", "2021-01-12T12:00Z", "2021-01-12T14:30Z"),
+    ("2021-07-12T12:00", "2021-07-12T14:30", "2021-07-12T11:00Z", "2021-07-12T13:30Z"),
+    ("2024-01-15T09:30", "2024-01-15T12:00", "2024-01-15T09:30Z", "2024-01-15T12:00Z"),
+    ("2024-07-15T09:30", "2024-07-15T12:00", "2024-07-15T08:30Z", "2024-07-15T11:00Z"),
+    ("2027-03-26T12:00", "2027-03-26T14:00", "2027-03-26T12:00Z", "2027-03-26T14:00Z"),
+    ("2027-03-29T12:00", "2027-03-29T14:00", "2027-03-29T11:00Z", "2027-03-29T13:00Z"),
+    ("2027-10-29T12:00", "2027-10-29T14:00", "2027-10-29T11:00Z", "2027-10-29T13:00Z"),
+    ("2027-10-30T23:00", "2027-10-31T03:00", "2027-10-30T22:00Z", "2027-10-31T03:00Z"),
+    ("2030-01-14T12:00", "2030-01-14T14:00", "2030-01-14T12:00Z", "2030-01-14T14:00Z"),
+    ("2030-07-15T12:00", "2030-07-15T14:00", "2030-07-15T11:00Z", "2030-07-15T13:00Z"),
+    ("2030-10-28T12:00", "2030-10-28T14:00", "2030-10-28T12:00Z", "2030-10-28T14:00Z"),
+    ("2035-06-12T12:00", "2035-06-12T14:00", "2035-06-12T11:00Z", "2035-06-12T13:00Z"),
+    ("2040-12-12T12:00", "2040-12-12T14:00", "2040-12-12T12:00Z", "2040-12-12T14:00Z"),
+]
 
 READERS = {
     "icalendar": lambda ics, tmp_path: ical_readers.read_with_icalendar(ics),
@@ -74,10 +79,11 @@ def only_event(ics: bytes) -> icalendar.Event:
 def seasonal_feed():
     event = EventFactory()
     sessions = [
-        SessionFactory(event=event, starts_at=start, ends_at=end) for start, end, *_ in SEASONS
+        SessionFactory(event=event, starts_at=london(start), ends_at=london(end))
+        for start, end, *_ in SEASONS
     ]
     expected = {
-        session_uid(session): (utc_start, utc_end)
+        session_uid(session): (datetime.fromisoformat(utc_start), datetime.fromisoformat(utc_end))
         for session, (_, _, utc_start, utc_end) in zip(sessions, SEASONS, strict=True)
     }
     return calendar.sessions_feed(loaded(*sessions), name="Seasons", now=STAMP), expected
@@ -93,7 +99,7 @@ def test_every_reader_sees_the_same_utc_instants_in_summer_and_winter(
 
 
 def test_awareness_week_lunchtime_is_eleven_utc_in_july_and_noon_in_january(seasonal_feed):
-    ics, expected = seasonal_feed
+    ics, _ = seasonal_feed
 
     instants = sorted(ical_readers.read_with_icalendar(ics).values())
 
@@ -115,8 +121,9 @@ def test_vtimezone_is_the_rrule_pair_and_matches_the_tz_database(seasonal_feed):
     # The zone as written (not the tz database) gives the offsets of every season above.
     written = zone.to_tz()
     for start, end, utc_start, utc_end in SEASONS:
-        assert start.replace(tzinfo=written).astimezone(UTC) == utc_start
-        assert end.replace(tzinfo=written).astimezone(UTC) == utc_end
+        for wall_clock, instant in ((start, utc_start), (end, utc_end)):
+            as_written = datetime.fromisoformat(wall_clock).replace(tzinfo=written)
+            assert as_written.astimezone(UTC) == datetime.fromisoformat(instant)
 
 
 def test_ical_js_misreads_a_zone_written_as_rdates_control(tmp_path):
@@ -137,7 +144,7 @@ def test_ical_js_misreads_a_zone_written_as_rdates_control(tmp_path):
 def test_lines_end_in_crlf_and_fold_at_75_octets():
     theme = ThemeFactory(title="Voice and Lived Experience of the Child")
     event = EventFactory(
-        title="Café conversations — the child’s voice in multi-agency practice " * 3,
+        title="Café conversations — the child's voice in multi-agency practice " * 3,
         summary="Case discussion for social workers, teachers, GPs, health visitors, police "
         "officers, youth workers, nursery staff and voluntary groups — all welcome.",
     )
