@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -25,6 +26,9 @@ CONTENT_TYPE = "text/calendar; charset=utf-8"
 # Shared caches may keep a public feed for a quarter of the refresh interval; private feeds are
 # revalidated on every request (cheap: one aggregate query, then 304).
 PUBLIC_MAX_AGE = 15 * 60
+# A built feed is kept under its ETag (its body depends on nothing else), so clients that never
+# send If-None-Match still cost one aggregate query and a cache read.
+BODY_CACHE_SECONDS = 24 * 60 * 60
 # new_secret() makes 43 characters; anything much shorter is not a token we issued.
 MIN_TOKEN_LENGTH = 32
 
@@ -78,7 +82,7 @@ def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
     now = timezone.now()
     person = _feed_owner(token)
     bookings = queries.personal_feed_bookings(person, now=now)
-    state = queries.bookings_state(bookings, now=now)
+    state = queries.bookings_state(bookings, kind=f"personal:{person.pk}", now=now)
     return _calendar_response(
         request,
         state=state,
@@ -98,7 +102,7 @@ def trainer_feed(request: HttpRequest, token: str) -> HttpResponse:
     now = timezone.now()
     trainer = _feed_owner(token)
     sessions = queries.trainer_feed_sessions(trainer, now=now)
-    state = queries.trainer_state(sessions, now=now)
+    state = queries.trainer_state(sessions, kind=f"trainer:{trainer.pk}", now=now)
     return _calendar_response(
         request,
         state=state,
@@ -161,11 +165,15 @@ def _calendar_response(
     private: bool,
     build: Callable[[], bytes],
 ) -> HttpResponse:
-    """Answer 304 (or 412) from the validators alone, else build the .ics with them."""
+    """Answer 304 (or 412) from the validators alone, else the cached or freshly built .ics."""
     last_modified = int(state.last_modified.timestamp())
     response = get_conditional_response(request, etag=state.etag, last_modified=last_modified)
     if response is None:
-        response = HttpResponse(build(), content_type=CONTENT_TYPE)
+        body = cache.get(state.cache_key)
+        if body is None:
+            body = build()
+            cache.set(state.cache_key, body, BODY_CACHE_SECONDS)
+        response = HttpResponse(body, content_type=CONTENT_TYPE)
         response["Content-Disposition"] = content_disposition_header(True, filename)
     response["ETag"] = state.etag
     response["Last-Modified"] = http_date(last_modified)

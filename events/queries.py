@@ -40,9 +40,13 @@ _BOOKING_CHANGES = ("created_at", "confirmed_at", "waitlisted_at", "cancelled_at
 
 @dataclass(frozen=True)
 class FeedState:
-    """The HTTP validators of a feed and the DTSTAMP its events carry."""
+    """The HTTP validators of a feed and the DTSTAMP its events carry.
+
+    The feed's body is a function of these values alone, so ``cache_key`` can hold it.
+    """
 
     etag: str
+    cache_key: str
     changed_at: datetime  # latest change of anything shown; DTSTAMP of the feed's events
     last_modified: datetime  # changed_at, but never before the start of today (see below)
 
@@ -56,6 +60,7 @@ class FeedState:
         current day, so a client that only sends If-Modified-Since still refetches daily.
         """
         stamps = [value for value in values.values() if isinstance(value, datetime)]
+        # ``kind`` names the feed and its owner, so two feeds never share a key.
         changed_at = max(stamps, default=feed_start(now))
         start_of_today = _local_midnight(timezone.localdate(now))
         fingerprint = repr(
@@ -64,6 +69,7 @@ class FeedState:
         digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
         return cls(
             etag=f'W/"{digest}"',
+            cache_key=f"calendar:{digest}",
             changed_at=changed_at,
             last_modified=max(changed_at, start_of_today).replace(microsecond=0),
         )
@@ -150,7 +156,7 @@ def sessions_state(sessions: QuerySet, *, kind: str, now: datetime) -> FeedState
     return FeedState.of(kind, values, now=now)
 
 
-def trainer_state(sessions: QuerySet, *, now: datetime) -> FeedState:
+def trainer_state(sessions: QuerySet, *, kind: str, now: datetime) -> FeedState:
     """The validators of a trainer feed, booked numbers included, in one aggregate query."""
     booked = {
         f"{status}_bookings": Count("bookings", filter=Q(bookings__status=status), distinct=True)
@@ -162,10 +168,10 @@ def trainer_state(sessions: QuerySet, *, now: datetime) -> FeedState:
         **{path: Max(path) for path in _SESSION_CHANGES},
         **{f"bookings__{name}": Max(f"bookings__{name}") for name in _BOOKING_CHANGES},
     )
-    return FeedState.of("trainer", values, now=now)
+    return FeedState.of(kind, values, now=now)
 
 
-def bookings_state(bookings: QuerySet, *, now: datetime) -> FeedState:
+def bookings_state(bookings: QuerySet, *, kind: str, now: datetime) -> FeedState:
     """The validators of a personal feed, in one aggregate query.
 
     Every change that reaches a person's feed moves one of these: a new booking (count), a
@@ -181,7 +187,7 @@ def bookings_state(bookings: QuerySet, *, now: datetime) -> FeedState:
         **{name: Max(name) for name in _BOOKING_CHANGES},
         **{f"session__{path}": Max(f"session__{path}") for path in _SESSION_CHANGES},
     )
-    return FeedState.of("personal", values, now=now)
+    return FeedState.of(kind, values, now=now)
 
 
 def single_session_state(session: Session, *, now: datetime) -> FeedState:
