@@ -123,8 +123,12 @@ def session_vevent(
     event.add("url", url)
     event.add("status", status)
     event.add("transp", "OPAQUE" if status == "CONFIRMED" else "TRANSPARENT")
-    if session.updated_at:
-        event.add("last-modified", session.updated_at.astimezone(ZoneInfo("UTC")))
+    changes = [session.updated_at, session.event.updated_at]
+    if session.venue is not None:
+        changes.append(session.venue.updated_at)
+    changes = [changed for changed in changes if changed]
+    if changes:
+        event.add("last-modified", max(changes).astimezone(ZoneInfo("UTC")))
     themes = [theme.title for theme in session.event.themes.all()]
     if themes:
         event.add("categories", themes)
