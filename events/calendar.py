@@ -74,12 +74,6 @@ def session_url(session) -> str:
     return f"{settings.SITE_URL}{session.get_absolute_url()}"
 
 
-def subscribe_url(url: str) -> str:
-    """The ``webcal://`` form of a feed's http(s) URL: a click opens the calendar app."""
-    scheme, separator, rest = url.partition("://")
-    return f"webcal://{rest}" if separator and scheme in ("http", "https") else url
-
-
 def session_vevent(
     session,
     *,

@@ -309,18 +309,6 @@ def test_feed_calendar_properties_for_subscribers():
     assert feed["REFRESH-INTERVAL"].params == {"VALUE": "DURATION"}
 
 
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("https://training.example.org/calendar/me/abc.ics", "webcal://training.example.org/calendar/me/abc.ics"),
-        ("http://127.0.0.1:8000/calendar/sessions.ics", "webcal://127.0.0.1:8000/calendar/sessions.ics"),
-        ("/calendar/sessions.ics", "/calendar/sessions.ics"),
-    ],
-)  # fmt: skip
-def test_subscribe_url_uses_the_webcal_scheme(url, expected):
-    assert calendar.subscribe_url(url) == expected
-
-
 def test_session_moved_a_day_keeps_uid_and_takes_the_new_sequence():
     session = SessionFactory()
     before = only_event(calendar.single_session(loaded(session)[0], now=STAMP))
