@@ -60,11 +60,18 @@ class FeedState:
         current day, so a client that only sends If-Modified-Since still refetches daily.
         """
         stamps = [value for value in values.values() if isinstance(value, datetime)]
-        # ``kind`` names the feed and its owner, so two feeds never share a key.
         changed_at = max(stamps, default=feed_start(now))
         start_of_today = _local_midnight(timezone.localdate(now))
+        # ``kind`` names the feed and its owner, so two feeds never share a key; the settings
+        # are those that appear in every feed's text.
         fingerprint = repr(
-            (FEED_FORMAT, kind, settings.SITE_URL, sorted(values.items(), key=lambda kv: kv[0]))
+            (
+                FEED_FORMAT,
+                kind,
+                settings.SITE_URL,
+                settings.PARTNERSHIP_NAME,
+                sorted(values.items(), key=lambda item: item[0]),
+            )
         )
         digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
         return cls(
