@@ -52,15 +52,6 @@ SEASONS = [
     ("2040-12-12T12:00", "2040-12-12T14:00", "2040-12-12T12:00Z", "2040-12-12T14:00Z"),
 ]
 
-READERS = {
-    "icalendar": lambda ics, tmp_path: ical_readers.read_with_icalendar(ics),
-    "vobject": lambda ics, tmp_path: ical_readers.read_with_vobject(ics),
-    "recurring-ical-events": lambda ics, tmp_path: ical_readers.read_with_recurring_ical_events(
-        ics
-    ),
-    "ical.js": ical_readers.read_with_ical_js,
-}
-
 
 def session_uid(session) -> str:
     return f"{session.uid}@{settings.SITE_DOMAIN}"
@@ -89,13 +80,13 @@ def seasonal_feed():
     return calendar.sessions_feed(loaded(*sessions), name="Seasons", now=STAMP), expected
 
 
-@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize("reader", ical_readers.READERS)
 def test_every_reader_sees_the_same_utc_instants_in_summer_and_winter(
     reader, seasonal_feed, tmp_path
 ):
     ics, expected = seasonal_feed
 
-    assert READERS[reader](ics, tmp_path) == expected
+    assert ical_readers.READERS[reader](ics, tmp_path) == expected
 
 
 def test_awareness_week_lunchtime_is_eleven_utc_in_july_and_noon_in_january(seasonal_feed):

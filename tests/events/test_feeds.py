@@ -120,24 +120,16 @@ EXPECTED_INSTANTS = {
     "trainer": [SUMMER_2021, WINTER_2022],
     "session": [WINTER_2022],
 }
-READERS = {
-    "icalendar": lambda ics, tmp_path: ical_readers.read_with_icalendar(ics),
-    "vobject": lambda ics, tmp_path: ical_readers.read_with_vobject(ics),
-    "recurring-ical-events": lambda ics, tmp_path: ical_readers.read_with_recurring_ical_events(
-        ics
-    ),
-    "ical.js": ical_readers.read_with_ical_js,
-}
 
 
-@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize("reader", ical_readers.READERS)
 @pytest.mark.parametrize("feed", EXPECTED_INSTANTS)
 def test_every_reader_reads_every_feed_at_the_same_utc_instants(
     client, week, feed, reader, tmp_path
 ):
     response = client.get(feed_urls(week)[feed])
 
-    instants = READERS[reader](response.content, tmp_path)
+    instants = ical_readers.READERS[reader](response.content, tmp_path)
 
     assert instants == ical_readers.read_with_icalendar(response.content)
     assert sorted(instants.values()) == EXPECTED_INSTANTS[feed]
