@@ -134,13 +134,17 @@ def profile(request):
     user = request.user
     if services.needs_profile(user):
         return redirect("accounts:details")
-    feed_path = f"/calendar/me/{user.feed_token}.ics"
+    feed_path = reverse("calendar:personal", args=[user.feed_token])
+    trainer_feed_path = (
+        reverse("calendar:trainer", args=[user.feed_token]) if user.is_trainer else None
+    )
     return render(
         request,
         "accounts/profile.html",
         {
             "sector": user.organisation.get_sector_display(),
             "feed_path": feed_path,
+            "trainer_feed_path": trainer_feed_path,
             "nav": "account",
         },
     )
