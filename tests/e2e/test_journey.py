@@ -66,6 +66,11 @@ def test_find_sign_in_book_wait_and_be_promoted(site, new_page, catalogue, javas
     page.get_by_label("Do you have any access needs? (optional)").fill("Hearing loop, please")
     page.get_by_role("button", name="Book a place").click()
     expect(page.get_by_role("heading", name="Your place is booked")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download this session for your calendar (.ics)").click()
+    calendar = download.value.path().read_text()
+    assert "BEGIN:VEVENT" in calendar
+    assert "SUMMARY:Spotting cumulative harm" in calendar
     stale.get_by_role("button", name="Book a place").click()
     expect(stale.get_by_text("You already have a booking for this session.")).to_be_visible()
     expect(stale.get_by_role("heading", name="Your place is booked")).to_be_visible()

@@ -31,7 +31,8 @@ def test_home_lists_programmes_and_next_sessions(client, session):
     assert titles(response) == [session.event.title]
 
 
-def test_session_page_shows_uk_time_place_trainers_and_places(client, trainer):
+def test_session_page_shows_uk_time_place_trainers_and_places(client, trainer, settings):
+    settings.SITE_URL = "https://training.example.org"
     venue = VenueFactory(accessibility="Step-free entrance; hearing loop.")
     session = SessionFactory(
         starts_at=local(2031, 7, 14, 12),
@@ -54,7 +55,9 @@ def test_session_page_shows_uk_time_place_trainers_and_places(client, trainer):
     assert "2 of 3 left" in text
     assert "Sign in to book a place" in text
     assert f'href="/sessions/{session.pk}/calendar.ics"' in text
-    assert "webcal://" in text
+    assert 'href="webcal://training.example.org/calendar/sessions.ics"' in text
+    calendar = client.get(f"/sessions/{session.pk}/calendar.ics")
+    assert calendar["Content-Type"].startswith("text/calendar")
 
 
 def test_session_times_follow_british_summer_time(client):
