@@ -7,5 +7,6 @@ admin.site.site_title = "Convene"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    path("", include("staff.urls")),
     path("", include("events.urls")),
 ]

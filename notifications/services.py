@@ -51,3 +51,17 @@ def session_cancelled(*, session_id: int, booking_ids: list[int], reason: str) -
 def send_sign_in_link(*, user, link: str) -> None:
     """Email a one-time sign-in link to the person."""
     logger.info("notification kind=sign_in_link user=%s", user.pk)
+
+
+def certificate_available(*, booking_id: int) -> None:
+    """Send the attendee the link to their certificate of attendance and ask for feedback."""
+    if _suppressed.get():
+        return
+    logger.info("notification kind=certificate_available booking=%s", booking_id)
+
+
+def message_attendees(*, session_id: int, subject: str, body: str) -> None:
+    """Email a coordinator's message to everyone with a confirmed place at the session."""
+    if _suppressed.get():
+        return
+    logger.info("notification kind=message_attendees session=%s", session_id)
