@@ -1,6 +1,6 @@
 """Figures for the partnership board: fill, waitlists, attendance, no-shows, late cancellations.
 
-Everything is counted by the database in a fixed number of queries (six, however many sessions
+Everything is counted by the database in a fixed number of queries (five, however many sessions
 and bookings there are); Python only turns the few grouped rows into percentages.
 
 Definitions (docs/coordinators.md explains them for the board):
