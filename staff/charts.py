@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-LABEL_WIDTH = 260
+LABEL_WIDTH = 320
 BAR_AREA = 400
 BAR_HEIGHT = 24
 GAP = 10
