@@ -60,25 +60,11 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark selected bookings attended")
     def mark_attended(self, request, queryset):
-        self._apply(
-            request,
-            queryset,
-            lambda booking: services.mark_attendance(
-                booking, attendance=Booking.Attendance.ATTENDED, by=request.user
-            ),
-            done="marked attended",
-        )
+        self._mark(request, queryset, Booking.Attendance.ATTENDED)
 
     @admin.action(description="Mark selected bookings absent")
     def mark_absent(self, request, queryset):
-        self._apply(
-            request,
-            queryset,
-            lambda booking: services.mark_attendance(
-                booking, attendance=Booking.Attendance.ABSENT, by=request.user
-            ),
-            done="marked absent",
-        )
+        self._mark(request, queryset, Booking.Attendance.ABSENT)
 
     @admin.action(description="Cancel selected bookings (places go to the waitlist)")
     def cancel_bookings(self, request, queryset):
@@ -87,6 +73,16 @@ class BookingAdmin(admin.ModelAdmin):
             queryset,
             lambda booking: services.cancel_booking(booking, by=request.user),
             done="cancelled",
+        )
+
+    def _mark(self, request, queryset, attendance: str) -> None:
+        self._apply(
+            request,
+            queryset,
+            lambda booking: services.mark_attendance(
+                booking, attendance=attendance, by=request.user
+            ),
+            done=f"marked {Booking.Attendance(attendance).label.lower()}",
         )
 
     def _apply(self, request, queryset, change, *, done: str) -> None:

@@ -65,6 +65,22 @@ class Figures:
         """Attended as a whole percentage of everyone whose attendance was marked."""
         return _percent(self.attended, self.attended + self.no_shows)
 
+    def as_row(self) -> tuple:
+        """The label and figures in the order of ``REPORT_COLUMNS`` (after "Breakdown")."""
+        return (
+            self.label,
+            self.sessions_scheduled,
+            self.sessions_run,
+            self.places_offered,
+            self.bookings,
+            self.fill_rate,
+            self.waitlist_demand,
+            self.attended,
+            self.no_shows,
+            self.attendance_rate,
+            self.late_cancellations,
+        )
+
 
 @dataclass
 class PartnershipReport:
@@ -204,24 +220,6 @@ def report_csv(report: PartnershipReport) -> bytes:
     for breakdown, rows in sections:
         for row in rows:
             writer.writerow(
-                [
-                    breakdown,
-                    row.label,
-                    *(
-                        "" if value is None else value
-                        for value in (
-                            row.sessions_scheduled,
-                            row.sessions_run,
-                            row.places_offered,
-                            row.bookings,
-                            row.fill_rate,
-                            row.waitlist_demand,
-                            row.attended,
-                            row.no_shows,
-                            row.attendance_rate,
-                            row.late_cancellations,
-                        )
-                    ),
-                ]
+                [breakdown, *("" if value is None else value for value in row.as_row())]
             )
     return ("\ufeff" + buffer.getvalue()).encode()

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from booking import services
 from booking.models import Booking
-from booking.reports import Figures, ReportFilters, partnership_report
+from booking.reports import ReportFilters, partnership_report
 from tests.factories import (
     EventFactory,
     OrganisationFactory,
@@ -90,33 +90,17 @@ def programme(coordinator):
     return {"week": week, "csa": csa, "voice": voice}
 
 
-def _figures(row: Figures) -> tuple:
-    return (
-        row.label,
-        row.sessions_scheduled,
-        row.sessions_run,
-        row.places_offered,
-        row.bookings,
-        row.fill_rate,
-        row.waitlist_demand,
-        row.attended,
-        row.no_shows,
-        row.attendance_rate,
-        row.late_cancellations,
-    )
-
-
 def test_report_totals_for_a_programme(programme):
     report = partnership_report(ReportFilters(programme=programme["week"]), now=NOW)
 
-    assert _figures(report.total) == ("All sessions", 3, 2, 12, 5, 42, 1, 3, 1, 75, 1)
+    assert report.total.as_row() == ("All sessions", 3, 2, 12, 5, 42, 1, 3, 1, 75, 1)
     assert report.sessions_cancelled == 1
 
 
 def test_report_by_theme_counts_a_session_under_each_of_its_themes(programme):
     report = partnership_report(ReportFilters(programme=programme["week"]), now=NOW)
 
-    assert [_figures(row) for row in report.by_theme] == [
+    assert [row.as_row() for row in report.by_theme] == [
         ("Child Sexual Abuse", 1, 1, 3, 3, 100, 1, 2, 1, 67, 1),
         ("Voice of the Child", 3, 2, 12, 5, 42, 1, 3, 1, 75, 1),
     ]
@@ -125,7 +109,7 @@ def test_report_by_theme_counts_a_session_under_each_of_its_themes(programme):
 def test_report_by_sector_lists_every_sector_and_people_without_one(programme):
     report = partnership_report(ReportFilters(programme=programme["week"]), now=NOW)
 
-    assert [_figures(row) for row in report.by_sector] == [
+    assert [row.as_row() for row in report.by_sector] == [
         ("Children's social care", None, None, None, 0, None, 0, 0, 0, None, 0),
         ("Police", None, None, None, 2, None, 0, 1, 1, 50, 0),
         ("Health", None, None, None, 2, None, 0, 1, 0, 100, 0),
@@ -146,14 +130,14 @@ def test_report_date_range_uses_uk_dates(programme):
 
     report = partnership_report(filters, now=NOW)
 
-    assert _figures(report.total) == ("All sessions", 2, 2, 7, 4, 57, 1, 3, 1, 75, 1)
+    assert report.total.as_row() == ("All sessions", 2, 2, 7, 4, 57, 1, 3, 1, 75, 1)
 
 
 def test_report_theme_filter_keeps_the_other_themes_of_its_sessions(programme):
     report = partnership_report(ReportFilters(theme=programme["csa"]), now=NOW)
 
-    assert _figures(report.total) == ("All sessions", 2, 2, 13, 4, 31, 1, 3, 1, 75, 1)
-    assert [_figures(row) for row in report.by_theme] == [
+    assert report.total.as_row() == ("All sessions", 2, 2, 13, 4, 31, 1, 3, 1, 75, 1)
+    assert [row.as_row() for row in report.by_theme] == [
         ("Child Sexual Abuse", 2, 2, 13, 4, 31, 1, 3, 1, 75, 1),
         ("Voice of the Child", 1, 1, 3, 3, 100, 1, 2, 1, 67, 1),
     ]
