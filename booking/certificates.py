@@ -11,6 +11,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from booking.models import Booking
+from booking.pdf_fonts import pdf_fonts
 
 GOVUK_BLUE = colors.HexColor("#1d70b8")
 
@@ -39,24 +40,25 @@ def certificate_pdf(booking: Booking, *, trainers: list[str]) -> bytes:
     canvas.setLineWidth(3)
     canvas.rect(12 * mm, 12 * mm, width - 24 * mm, height - 24 * mm)
 
+    regular, bold = pdf_fonts()
     centre = width / 2
     lines = [
-        ("Helvetica", 14, settings.PARTNERSHIP_NAME, 40),
-        ("Helvetica-Bold", 32, "Certificate of attendance", 62),
-        ("Helvetica", 14, "This is to certify that", 84),
-        ("Helvetica-Bold", 26, booking.person.full_name or booking.person.email, 100),
-        ("Helvetica", 14, "attended", 116),
-        ("Helvetica-Bold", 20, session.event.title, 132),
-        ("Helvetica", 14, f"on {starts:%A %-d %B %Y}, {starts:%H:%M} to {ends:%H:%M}", 148),
-        ("Helvetica", 14, f"Duration: {describe_duration(session.duration)}", 160),
-        ("Helvetica", 14, f"Trainer: {', '.join(trainers) or 'not recorded'}", 172),
+        (regular, 14, settings.PARTNERSHIP_NAME, 40),
+        (bold, 32, "Certificate of attendance", 62),
+        (regular, 14, "This is to certify that", 84),
+        (bold, 26, booking.person.full_name or booking.person.email, 100),
+        (regular, 14, "attended", 116),
+        (bold, 20, session.event.title, 132),
+        (regular, 14, f"on {starts:%A %-d %B %Y}, {starts:%H:%M} to {ends:%H:%M}", 148),
+        (regular, 14, f"Duration: {describe_duration(session.duration)}", 160),
+        (regular, 14, f"Trainer: {', '.join(trainers) or 'not recorded'}", 172),
     ]
     for font, size, text, from_top in lines:
         text, size = _fit(canvas, text, font, size)
         canvas.setFont(font, size)
         canvas.drawCentredString(centre, height - from_top * mm, text)
 
-    canvas.setFont("Helvetica", 9)
+    canvas.setFont(regular, 9)
     canvas.setFillColor(colors.HexColor("#505a5f"))
     canvas.drawString(
         20 * mm,

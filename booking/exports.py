@@ -19,6 +19,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from booking.pdf_fonts import pdf_fonts
 from booking.registers import RegisterRow
 from events.models import Session
 
@@ -81,7 +82,10 @@ def sign_in_sheet_pdf(rows: list[RegisterRow], *, session: Session, trainers: li
         title=f"Sign-in sheet: {_session_heading(session)}",
         author=settings.PARTNERSHIP_NAME,
     )
+    regular, bold = pdf_fonts()
     styles = getSampleStyleSheet()
+    for style in styles.byName.values():
+        style.fontName = bold if style.name == "Title" else regular
     cell_style = styles["BodyText"]
     starts = timezone.localtime(session.starts_at)
     ends = timezone.localtime(session.ends_at)
@@ -118,7 +122,8 @@ def sign_in_sheet_pdf(rows: list[RegisterRow], *, session: Session, trainers: li
     table.setStyle(
         TableStyle(
             [
-                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("FONTNAME", (0, 0), (-1, -1), regular),
+                ("FONTNAME", (0, 0), (-1, 0), bold),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f2f1")),
                 ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -132,7 +137,7 @@ def sign_in_sheet_pdf(rows: list[RegisterRow], *, session: Session, trainers: li
 
 def _page_footer(canvas, document) -> None:
     canvas.saveState()
-    canvas.setFont("Helvetica", 8)
+    canvas.setFont(pdf_fonts()[0], 8)
     canvas.drawRightString(
         document.pagesize[0] - document.rightMargin, 7 * mm, f"Page {document.page}"
     )

@@ -250,3 +250,21 @@ def test_admin_booking_actions_use_the_rules(client, coordinator, booked_session
     booking.refresh_from_db()
     assert booking.attendance == Booking.Attendance.UNMARKED
     assert "Attendance can be marked from the day of the session." in response.content.decode()
+
+
+def test_admin_trainer_change_alone_keeps_the_calendar_sequence(
+    client, coordinator, booked_session
+):
+    other_trainer = UserFactory(full_name="Gareth Example")
+    client.force_login(coordinator)
+
+    response = client.post(
+        reverse("admin:events_session_change", args=[booked_session.pk]),
+        _change_data(booked_session, trainers=[other_trainer.pk]),
+    )
+
+    assert response.status_code == 302
+    booked_session.refresh_from_db()
+    assert list(booked_session.trainers.all()) == [other_trainer]
+    assert booked_session.sequence == 0
+    assert not AuditEvent.objects.filter(action="session.changed").exists()

@@ -1,6 +1,7 @@
 import io
 import logging
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -8,6 +9,7 @@ from pypdf import PdfReader
 
 from booking.certificates import describe_duration
 from booking.models import Booking
+from tests.factories import UserFactory
 from tests.staff.conftest import book, mark
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +84,18 @@ def test_marking_attended_announces_the_certificate_once(
 )
 def test_describe_duration(minutes, text):
     assert describe_duration(timedelta(minutes=minutes)) == text
+
+
+@pytest.mark.skipif(
+    not Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").is_file(),
+    reason="needs the DejaVu fonts (fonts-dejavu-core)",
+)
+def test_certificate_writes_names_beyond_western_european_letters(client, trainer, past_session):
+    person = UserFactory(full_name="Łukasz Wiśniewski")
+    booking = mark(book(past_session, person), Booking.Attendance.ATTENDED, by=trainer)
+    client.force_login(person)
+
+    response = client.get(reverse("staff:certificate", args=[booking.pk]))
+
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert "Łukasz Wiśniewski" in text
