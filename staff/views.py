@@ -55,7 +55,6 @@ def register(request, pk: int):
         "can_mark": not session.is_cancelled
         and timezone.localdate(now) >= timezone.localdate(session.starts_at),
         "has_ended": now >= session.ends_at,
-        "Attendance": Booking.Attendance,
     }
     return render(request, "staff/register.html", context)
 

@@ -1,6 +1,8 @@
 """Who may open which page: one table for every trainer and coordinator page and export."""
 
 import pytest
+from django.conf import settings
+from django.shortcuts import resolve_url
 from django.urls import reverse
 
 from booking.models import Booking
@@ -69,7 +71,7 @@ def test_page_access_by_role(client, people, name, method, expected, role):
 
     assert response.status_code == expected[ROLES.index(role)]
     if role == ANONYMOUS:
-        assert response["Location"].startswith("/admin/login/?next=")
+        assert response["Location"].startswith(f"{resolve_url(settings.LOGIN_URL)}?next=")
 
 
 def test_register_of_another_trainer_does_not_change_attendance(client, people):
