@@ -10,6 +10,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from booking.models import Booking
 from events.models import Session
+from notifications.models import Notification
 from tests.factories import SessionFactory, UserFactory
 from tests.staff.conftest import book
 
@@ -49,9 +50,8 @@ def booked_session(session):
 
 
 def test_admin_move_goes_through_update_session(
-    client, coordinator, booked_session, caplog, django_capture_on_commit_callbacks
+    client, coordinator, booked_session, django_capture_on_commit_callbacks
 ):
-    caplog.set_level(logging.INFO, logger="notifications.services")
     client.force_login(coordinator)
     later = timezone.localtime(booked_session.ends_at + timedelta(hours=1))
 
@@ -67,9 +67,11 @@ def test_admin_move_goes_through_update_session(
     assert booked_session.ends_at == later
     assert (booked_session.sequence, booking.ical_sequence) == (1, 1)
     assert AuditEvent.objects.get(action="session.changed").data == {"fields": ["ends_at"]}
-    assert (
-        f"notification kind=session_changed session={booked_session.pk} fields=['ends_at']"
-        in caplog.messages
+    update = Notification.objects.get(booking=booking)
+    assert (update.kind, update.calendar_method, update.calendar_sequence) == (
+        "session_changed",
+        "REQUEST",
+        1,
     )
 
 
@@ -116,9 +118,8 @@ def test_admin_add_goes_through_create_session(client, coordinator, trainer, boo
 
 
 def test_admin_cancel_with_a_reason(
-    client, coordinator, booked_session, caplog, django_capture_on_commit_callbacks
+    client, coordinator, booked_session, django_capture_on_commit_callbacks
 ):
-    caplog.set_level(logging.INFO, logger="notifications.services")
     client.force_login(coordinator)
     url = reverse("admin:events_session_cancel", args=[booked_session.pk])
 
@@ -130,11 +131,11 @@ def test_admin_cancel_with_a_reason(
     booked_session.refresh_from_db()
     assert booked_session.status == Session.Status.CANCELLED
     assert booked_session.cancellation_reason == "The trainer is unwell."
-    assert booked_session.bookings.get().status == Booking.Status.CANCELLED
-    assert (
-        f"notification kind=session_cancelled session={booked_session.pk} bookings=1"
-        in caplog.messages
-    )
+    booking = booked_session.bookings.get()
+    assert booking.status == Booking.Status.CANCELLED
+    cancellation = Notification.objects.get(booking=booking)
+    assert (cancellation.kind, cancellation.calendar_method) == ("session_cancelled", "CANCEL")
+    assert "The trainer is unwell." in cancellation.body_text
 
 
 def test_admin_cancel_needs_a_reason(client, coordinator, booked_session):
