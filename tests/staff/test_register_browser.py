@@ -20,16 +20,19 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def phone(live_server, trainer, past_session, monkeypatch):
-    """A 390 x 844 browser signed in as the session's trainer, and the register's address."""
+def phone(django_db_setup, live_server, trainer, past_session):
+    """A 390 x 844 browser signed in as the session's trainer, and a way to open the register.
+
+    ``django_db_setup`` comes first so the test database outlives the live server at the end
+    of the run. The test itself must not touch the database: inside Playwright's event loop
+    Django would open a second connection that is never closed. The page is the evidence.
+    """
     playwright_api = pytest.importorskip("playwright.sync_api")
     people = [UserFactory(full_name=name) for name in ("Ann Abbot", "Ben Barker")]
     bookings = [book(past_session, person) for person in people]
     client = Client()
     client.force_login(trainer)
     cookie = client.cookies["sessionid"].value
-    # Playwright's sync API runs an event loop; the live server's database is safe to use.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     def open_register(*, javascript: bool):
         context = browser.new_context(
@@ -63,5 +66,5 @@ def test_trainer_marks_attendance_on_a_phone(phone, javascript):
     assert page.locator(f"#booking-{bookings[0].pk} .govuk-tag").inner_text() == "Not marked"
     # With JavaScript the page stays put and only fetches; without, it posts and reloads.
     assert ("document" not in requests) is javascript
-    bookings[1].refresh_from_db()
-    assert bookings[1].attendance == "attended"
+    page.reload()
+    assert page.locator(f"#booking-{bookings[1].pk} .govuk-tag").inner_text() == "Attended"
