@@ -193,3 +193,11 @@ def test_marking_is_in_the_audit_trail(trainer, past_session, attendee):
         str(booking.pk),
         {"attendance": "absent"},
     )
+
+
+def test_my_sessions_offers_the_private_trainer_feed(client, trainer, past_session):
+    client.force_login(trainer)
+
+    page = client.get(reverse("staff:my_sessions")).content.decode()
+
+    assert f"http://testserver/calendar/trainer/{trainer.feed_token}.ics" in page
