@@ -166,11 +166,17 @@ def mark_attendance(booking: Booking, *, attendance: str, by, now=None) -> Booki
             raise exceptions.NotConfirmed()
         if timezone.localdate(now) < timezone.localdate(session.starts_at):
             raise exceptions.AttendanceTooEarly()
+        newly_attended = (
+            attendance == Booking.Attendance.ATTENDED
+            and booking.attendance != Booking.Attendance.ATTENDED
+        )
         booking.attendance = attendance
         booking.attendance_marked_at = now
         booking.attendance_marked_by = by
         booking.save(update_fields=["attendance", "attendance_marked_at", "attendance_marked_by"])
         record("booking.attendance_marked", actor=by, target=booking, attendance=attendance)
+        if newly_attended:
+            transaction.on_commit(partial(notify.certificate_available, booking_id=booking.pk))
     return booking
 
 

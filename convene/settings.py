@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "notifications",
     "audit",
     "api",
+    "staff",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("calendar/", include("events.feed_urls")),
+    path("", include("staff.urls")),
     path("", include("events.urls")),
     path("", include("booking.urls")),
     path("", include("accounts.urls")),
