@@ -99,9 +99,7 @@ def anonymise_person(person: User, *, now: datetime | None = None) -> bool:
     Booking.objects.filter(person=person).exclude(access_needs="").update(access_needs="")
     _forget_in_admin_history(person)
     if (outbox := notification_model()) is not None:
-        outbox.objects.filter(user=person).exclude(
-            status__in=UNSENT_NOTIFICATION_STATUSES
-        ).delete()
+        outbox.objects.filter(user=person).exclude(status__in=UNSENT_NOTIFICATION_STATUSES).delete()
     return True
 
 

@@ -7,5 +7,6 @@ admin.site.site_title = "Convene"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    path("", include("accounts.privacy_urls")),
     path("", include("events.urls")),
 ]
