@@ -241,3 +241,15 @@ def test_anonymising_deletes_sent_emails_but_not_those_still_to_go(outbox, perso
     privacy.erase_person(person, by=person)
 
     assert list(outbox.objects.filter(user=person)) == [queued]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_erasure_queues_the_cancellation_to_the_real_address(outbox):
+    person = UserFactory()
+    booking = services.book_session(SessionFactory(), person=person)
+    email = person.email
+
+    privacy.erase_person(person, by=person)
+
+    cancellation = outbox.objects.get(booking=booking, kind="booking_cancelled")
+    assert (cancellation.recipient, cancellation.calendar_method) == (email, "CANCEL")
