@@ -19,7 +19,12 @@ from booking import services
 from booking.exceptions import BookingError
 from booking.models import Booking
 from booking.queries import with_waitlist_position
-from tests.factories import CoordinatorFactory, SessionFactory, UserFactory
+from tests.factories import (
+    CoordinatorFactory,
+    OrganisationFactory,
+    SessionFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -57,6 +62,10 @@ def run_together(calls):
     return outcomes
 
 
+def people_from_one_agency(count):
+    return UserFactory.create_batch(count, organisation=OrganisationFactory())
+
+
 def assert_invariants(session):
     """Check what must hold for any session at rest."""
     session.refresh_from_db()
@@ -90,7 +99,7 @@ def test_control_booking_without_the_lock_overbooks():
     overbooked_rounds = 0
     for _ in range(3):
         session = SessionFactory(capacity=10)
-        people = UserFactory.create_batch(30)
+        people = people_from_one_agency(30)
 
         run_together([partial(book_without_lock, session, person=p) for p in people])
 
@@ -102,7 +111,7 @@ def test_control_booking_without_the_lock_overbooks():
 @pytest.mark.parametrize("round_number", ROUNDS)
 def test_fifty_people_booking_ten_places_at_once(round_number):
     session = SessionFactory(capacity=10)
-    people = UserFactory.create_batch(50)
+    people = people_from_one_agency(50)
 
     outcomes = run_together([lambda p=p: services.book_session(session, person=p) for p in people])
 
@@ -139,9 +148,9 @@ def test_twenty_identical_requests_make_one_booking(round_number):
 def test_cancellations_and_bookings_interleaved_keep_the_rules(round_number):
     session = SessionFactory(capacity=10)
     coordinator = CoordinatorFactory()
-    held = [services.book_session(session, person=UserFactory()) for _ in range(20)]
+    held = [services.book_session(session, person=p) for p in people_from_one_agency(20)]
     leaving = held[:5] + held[10:15]  # five confirmed places, five waiting
-    newcomers = UserFactory.create_batch(15)
+    newcomers = people_from_one_agency(15)
 
     calls = [lambda b=b: services.cancel_booking(b, by=b.person) for b in leaving]
     calls += [lambda p=p: services.book_session(session, person=p) for p in newcomers]
