@@ -65,7 +65,8 @@ class UserAdmin(BaseUserAdmin):
             raise PermissionDenied
         exports = [privacy.export_personal_data(person, by=request.user) for person in queryset]
         if len(exports) == 1:
-            return export_response(exports[0], filename=f"person-{queryset[0].pk}-data.json")
+            (export,) = exports
+            return export_response(export, filename=f"person-{export['person']['id']}-data.json")
         return export_response({"people": exports}, filename="people-data.json")
 
     @admin.action(description="Erase selected people (cancel future bookings, anonymise)")
