@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("calendar/", include("events.feed_urls")),
     path("", include("staff.urls")),
+    path("", include("accounts.privacy_urls")),
     path("", include("events.urls")),
     path("", include("booking.urls")),
     path("", include("accounts.urls")),
