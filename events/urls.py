@@ -1,6 +1,6 @@
 from django.urls import path
 
-from events import views
+from events import feeds, views
 
 app_name = "events"
 
@@ -8,4 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("sessions/", views.session_list, name="session_list"),
     path("sessions/<int:pk>/", views.session_detail, name="session"),
+    path("sessions/<int:pk>/calendar.ics", feeds.session_calendar, name="session_calendar"),
+    path("programmes/<slug:slug>/", views.programme_detail, name="programme"),
+    path("events/<slug:slug>/", views.event_detail, name="event"),
 ]
