@@ -31,7 +31,7 @@ class BenchConfig:
     feed_duration: float = 5.0
     request_timeout: float = 30.0
     startup_timeout: float = 60.0
-    keepalive: int = 5
+    keepalive: int = 75
     modes: tuple[str, ...] = ("hot", "spread")
     reads: bool = True
     allow_drop: bool = False
@@ -51,7 +51,7 @@ class BenchConfig:
             spread_sessions=int(env.get("BENCH_SESSIONS", "1000")),
             feed_clients=int(env.get("BENCH_FEED_CLIENTS", "8")),
             feed_duration=float(env.get("BENCH_FEED_DURATION", str(max(duration / 2, 1)))),
-            keepalive=int(env.get("BENCH_KEEPALIVE", "5")),
+            keepalive=int(env.get("BENCH_KEEPALIVE", "75")),
             modes=tuple(m for m in env.get("BENCH_MODES", "hot,spread").split(",") if m),
             reads=env.get("BENCH_READS", "1") == "1",
             allow_drop=env.get("BENCH_ALLOW_DROP", "") == "1",
