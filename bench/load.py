@@ -7,12 +7,21 @@ comes first, and no request may run longer than the client timeout.
 
 import asyncio
 import json
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import httpx
+
+
+def nearest_rank(ordered: Sequence[float], fraction: float) -> float:
+    """The value at ``fraction`` of a sorted sequence, by the nearest-rank method."""
+    if not ordered:
+        return float("nan")
+    rank = math.ceil(fraction * len(ordered) - 1e-9)  # 0.95 * 100 is 95.00000000000001
+    return ordered[min(len(ordered), max(rank, 1)) - 1]
 
 
 @dataclass(frozen=True)
@@ -50,11 +59,7 @@ class PhaseResult:
 
     def percentile(self, fraction: float) -> float:
         """Latency in ms at ``fraction`` (nearest rank)."""
-        if not self.outcomes:
-            return float("nan")
-        latencies = sorted(outcome.latency for outcome in self.outcomes)
-        rank = max(0, min(len(latencies) - 1, round(fraction * len(latencies) + 0.5) - 1))
-        return latencies[rank] * 1000
+        return nearest_rank(sorted(outcome.latency for outcome in self.outcomes), fraction) * 1000
 
     def statuses(self) -> dict[str, int]:
         counts = Counter()

@@ -16,6 +16,7 @@ from glob import glob
 from pathlib import Path
 
 from bench.database import connect_kwargs
+from bench.load import nearest_rank
 
 SESSION_LOCK = re.compile(r'("events_session"\."id" = )\d+')
 COUNT_SESSION = re.compile(r'("booking_booking"\."session_id" = )\d+')
@@ -221,11 +222,7 @@ def run_pgbench(
     latencies.sort()
 
     def pct(fraction: float) -> float:
-        if not latencies:
-            return float("nan")
-        return latencies[
-            max(0, min(len(latencies) - 1, round(fraction * len(latencies) + 0.5) - 1))
-        ]
+        return nearest_rank(latencies, fraction)
 
     return PgbenchResult(
         clients=clients,

@@ -96,6 +96,14 @@ def main() -> int:
 
         call_command("migrate", interactive=False, verbosity=0)
         data = seed(config, results)
+        booking = results["queries"]["small"]["booking"]
+        if booking["status"] != 201:
+            print(
+                f"A test booking through {BOOKING_PATH} answered {booking['status']}, not 201: "
+                "is the REST API (api/) in this checkout?",
+                file=sys.stderr,
+            )
+            return 1
         results["pgbench_script"] = data["script"]
         from django.db import connections
 
