@@ -61,6 +61,8 @@ def main() -> int:
     pgbench = find_pgbench()
     RESULTS_DIR.mkdir(exist_ok=True)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    # Also when started in the background, where a shell hands SIGINT down as ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     results: dict = {
         "started_at": stamp,
