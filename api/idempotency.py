@@ -7,12 +7,14 @@ back with ``Idempotent-Replayed: true``. The same key with a different request i
 first response.
 """
 
+import contextlib
 import hashlib
 import json
 import re
 from datetime import timedelta
 from functools import wraps
 
+from django.db import IntegrityError
 from django.utils import timezone
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -60,20 +62,17 @@ def idempotent(handler):
             # unexpected ones (a server error is never stored).
             response = view.handle_exception(exc)
         if response.status_code < 500:
-            # A concurrent retry may have stored its result first; both describe one outcome,
-            # so a conflict is ignored (one INSERT ... ON CONFLICT DO NOTHING, no savepoint).
-            IdempotencyKey.objects.bulk_create(
-                [
-                    IdempotencyKey(
-                        user=request.user,
-                        key=key,
-                        fingerprint=fingerprint,
-                        status_code=response.status_code,
-                        body=response.data,
-                    )
-                ],
-                ignore_conflicts=True,
-            )
+            # One plain INSERT: no transaction of its own (that would cost a BEGIN and a COMMIT
+            # on SQLite). A conflict means a concurrent retry stored its result first, and both
+            # describe one outcome.
+            with contextlib.suppress(IntegrityError):
+                IdempotencyKey.objects.create(
+                    user=request.user,
+                    key=key,
+                    fingerprint=fingerprint,
+                    status_code=response.status_code,
+                    body=response.data,
+                )
         return response
 
     return wrapper

@@ -110,7 +110,7 @@ class SessionSerializer(serializers.ModelSerializer):
 
     Expects a queryset from ``api.views.sessions_for`` (availability and viewer annotations,
     related rows loaded). ``join_url`` is present only for the session's confirmed attendees,
-    its trainers and coordinators (context ``coordinator``).
+    its trainers and coordinators (the context's ``view.coordinator``).
     """
 
     event = EventSummarySerializer()
@@ -167,9 +167,9 @@ class SessionSerializer(serializers.ModelSerializer):
 
     def may_see_join_url(self, session) -> bool:
         return bool(
-            self.context.get("coordinator")
-            or getattr(session, "viewer_is_trainer", False)
+            getattr(session, "viewer_is_trainer", False)
             or getattr(session, "viewer_is_confirmed", False)
+            or getattr(self.context.get("view"), "coordinator", False)
         )
 
     def get_booking_open(self, session) -> bool:

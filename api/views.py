@@ -52,11 +52,7 @@ class ApiView(generics.GenericAPIView):
         return timezone.now()
 
     def get_serializer_context(self):
-        return {
-            **super().get_serializer_context(),
-            "coordinator": self.coordinator,
-            "now": self.now,
-        }
+        return {**super().get_serializer_context(), "now": self.now}
 
     def finalize_response(self, request, response, *args, **kwargs):
         # Errors are JSON even when the caller asked for CSV.
@@ -156,7 +152,8 @@ def sessions_for(view: ApiView):
             "event__themes", "trainers"
         )
     )
-    sessions = published_unless_coordinator(sessions, view)
+    # Aggregation drops Meta.ordering, and pagination needs a stable order.
+    sessions = published_unless_coordinator(sessions, view).order_by("starts_at", "id")
     user = view.request.user
     if user.is_authenticated:
         sessions = sessions.annotate(
