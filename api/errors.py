@@ -10,6 +10,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -65,6 +66,7 @@ def _messages(value) -> list[str]:
     return [str(value)]
 
 
+@csrf_exempt  # a 404 whatever the method; a CSRF refusal would be an HTML page
 def not_found(request, *args, **kwargs):
     """JSON 404 for any path under /api/ that matches no endpoint (never an HTML page)."""
     return JsonResponse(

@@ -4,10 +4,14 @@ from django import forms
 from django.db.models import Q
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
 
 from api.serializers import EARLIEST, LATEST
 from booking.models import Booking
 from events.models import Event, Session
+
+
+MAX_ID = 2**31 - 1
 
 
 class BoundedIsoDateTimeField(IsoDateTimeField):
@@ -72,9 +76,17 @@ class EventFilter(filters.FilterSet):
         return events.filter(pk__in=Event.objects.filter(themes__slug=value).values("pk"))
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(filters.NumberFilter):
+    """A row id: a whole number the database can hold."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=MAX_ID, decimal_places=0, **kwargs)
+
+
 class BookingFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=Booking.Status.choices)
-    session = filters.NumberFilter(field_name="session_id", min_value=1, max_value=2**31 - 1)
+    session = IdFilter(field_name="session_id", help_text="Session id.")
 
     class Meta:
         model = Booking

@@ -125,7 +125,7 @@ class SessionSerializer(serializers.ModelSerializer):
     booking_open = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
     calendar_url = serializers.SerializerMethodField()
-    join_url = serializers.URLField(
+    join_url = serializers.CharField(
         required=False,
         help_text="Only for the session's confirmed attendees, its trainers and coordinators.",
     )
@@ -205,8 +205,11 @@ class SessionWriteSerializer(serializers.Serializer):
     waitlist_enabled = serializers.BooleanField(default=True)
     booking_opens_at = BoundedDateTimeField(allow_null=True, required=False)
     booking_closes_at = BoundedDateTimeField(allow_null=True, required=False)
-    trainers = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), many=True, required=False
+    # A ListField (not many=True) so that anything but a list, e.g. {}, is refused.
+    trainers = serializers.ListField(
+        child=serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True)),
+        required=False,
+        help_text="User ids; replaces the session's trainers.",
     )
 
 

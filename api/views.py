@@ -42,6 +42,7 @@ class ApiView(generics.GenericAPIView):
 
     renderer_classes = [JSONRenderer]
     throttle_classes = [AnonThrottle, UserThrottle]
+    metadata_class = None  # no OPTIONS descriptions: the OpenAPI schema is the description
 
     @cached_property
     def coordinator(self) -> bool:
@@ -61,6 +62,10 @@ class ApiView(generics.GenericAPIView):
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+# Reads open to everyone: signed in (token or website session) or not.
+ANYONE = [{"bearerAuth": []}, {"cookieAuth": []}, {}]
 
 
 def validated(serializer_class, data, **kwargs) -> dict:
@@ -179,6 +184,7 @@ class SessionMixin:
 @extend_schema_view(
     get=extend_schema(
         summary="List sessions",
+        auth=ANYONE,
         description="Sessions that have not ended, soonest first; with `starts_after` or "
         "`starts_before`, any session in that range. Non-coordinators see published "
         "programmes only.",
@@ -225,6 +231,7 @@ class SessionListView(SessionMixin, ApiView, generics.ListAPIView):
 @extend_schema_view(
     get=extend_schema(
         summary="A session",
+        auth=ANYONE,
         responses={200: serializers.SessionSerializer, **error_responses(*READ_ONE)},
     ),
     patch=extend_schema(
