@@ -10,7 +10,6 @@ from api.serializers import EARLIEST, LATEST
 from booking.models import Booking
 from events.models import Event, Session
 
-
 MAX_ID = 2**31 - 1
 
 

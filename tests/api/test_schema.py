@@ -2,9 +2,9 @@
 
 import pytest
 import schemathesis
-from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 from django.core.management import call_command
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
 from accounts.services import issue_api_token
 from booking.services import book_session
