@@ -301,3 +301,15 @@ def test_bad_filters_never_fail_the_server(api, db, query):
 
     assert response.status_code in {200, 400, 404}
     assert "code" in response.json() or "results" in response.json()
+
+
+def test_server_error_is_json_under_api(rf):
+    from api.errors import server_error
+
+    response = server_error(rf.get("/api/v1/sessions/"))
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.content == (
+        b'{"code": "server_error", "detail": "Something went wrong on our side."}'
+    )
