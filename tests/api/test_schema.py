@@ -3,6 +3,8 @@
 import pytest
 import schemathesis
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
@@ -28,6 +30,18 @@ def test_docs_are_served_without_the_internet(client):
 # Loaded at collection through WSGI (the schema view needs no database). The lazy
 # ``schemathesis.pytest.from_fixture`` does not work with pytest 9.
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_transaction():
+    """Calls go through the real WSGI handler, whose request signals would close the database
+    connection (and so the test's transaction on PostgreSQL); Django's test client does the
+    same disconnection."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 def token_for(user) -> str:
