@@ -10,5 +10,6 @@ handler500 = "api.errors.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    path("calendar/", include("events.feed_urls")),
     path("", include("events.urls")),
 ]
