@@ -6,6 +6,7 @@ only; the rules (capacity, windows, who may book) are the services'.
 
 from datetime import UTC, datetime
 
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -184,7 +185,7 @@ class SessionSerializer(serializers.ModelSerializer):
     def get_calendar_url(self, session) -> str:
         """The session as a single-event .ics file (no joining link)."""
         return self.context["request"].build_absolute_uri(
-            f"{session.get_absolute_url()}calendar.ics"
+            reverse("events:session_calendar", args=[session.pk])
         )
 
 
@@ -310,22 +311,25 @@ class OrganisationSerializer(serializers.Serializer):
 class FeedUrlField(serializers.Field):
     """The absolute URL of one of the person's calendar feeds (secret: keep it private)."""
 
-    def __init__(self, feed: str, **kwargs):
-        self.feed = feed
+    def __init__(self, url_name: str, **kwargs):
+        self.url_name = url_name
         super().__init__(source="*", required=False, **kwargs)
 
     def to_representation(self, user) -> str:
         return self.context["request"].build_absolute_uri(
-            f"/calendar/{self.feed}/{user.feed_token}.ics"
+            reverse(self.url_name, args=[user.feed_token])
         )
 
 
 class MeSerializer(serializers.ModelSerializer):
     organisation = OrganisationSerializer(allow_null=True)
     roles = serializers.ListField(child=serializers.CharField())
-    calendar_feed_url = FeedUrlField("me", help_text="Your bookings as a calendar feed.")
+    calendar_feed_url = FeedUrlField(
+        "calendar:personal", help_text="Your bookings as a calendar feed."
+    )
     trainer_feed_url = FeedUrlField(
-        "trainer", help_text="Only for trainers: the sessions you train, as a calendar feed."
+        "calendar:trainer",
+        help_text="Only for trainers: the sessions you train, as a calendar feed.",
     )
 
     class Meta:
