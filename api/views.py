@@ -150,6 +150,11 @@ class EventDetailView(ApiView, generics.RetrieveAPIView):
 # Sessions.
 
 
+def trains(user, session) -> Exists:
+    """Whether the user is a trainer of the session (an expression, for annotations)."""
+    return Exists(Session.trainers.through.objects.filter(session=session, user=user))
+
+
 def sessions_for(view: ApiView):
     """Sessions with availability, related rows and what the caller is to each (one query)."""
     sessions = sessions_with_availability(
@@ -162,9 +167,7 @@ def sessions_for(view: ApiView):
     user = view.request.user
     if user.is_authenticated:
         sessions = sessions.annotate(
-            viewer_is_trainer=Exists(
-                Session.trainers.through.objects.filter(session=OuterRef("pk"), user=user)
-            ),
+            viewer_is_trainer=trains(user, OuterRef("pk")),
             viewer_is_confirmed=Exists(
                 Booking.objects.confirmed().filter(session=OuterRef("pk"), person=user)
             ),
@@ -385,11 +388,7 @@ class SessionAttendeesView(ApiView, generics.ListAPIView):
     def session(self) -> Session:
         user = self.request.user
         session = (
-            Session.objects.annotate(
-                viewer_is_trainer=Exists(
-                    Session.trainers.through.objects.filter(session=OuterRef("pk"), user=user)
-                )
-            )
+            Session.objects.annotate(viewer_is_trainer=trains(user, OuterRef("pk")))
             .filter(pk=self.kwargs["pk"])
             .first()
         )
@@ -497,11 +496,7 @@ class BookingAttendanceView(ApiView):
         """The booking, if the caller may see it at all (the service decides the rest)."""
         user = self.request.user
         booking = (
-            Booking.objects.annotate(
-                viewer_is_trainer=Exists(
-                    Session.trainers.through.objects.filter(session=OuterRef("session"), user=user)
-                )
-            )
+            Booking.objects.annotate(viewer_is_trainer=trains(user, OuterRef("session")))
             .filter(pk=pk)
             .first()
         )
