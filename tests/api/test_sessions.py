@@ -6,7 +6,9 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from accounts.models import ApiToken
 from booking.models import Booking
 from booking.services import book_session
 from events.models import Session
@@ -350,8 +352,6 @@ def test_me_for_a_practitioner_has_no_trainer_feed(api, person):
 
 
 def test_website_session_needs_csrf_for_writes(db, session, person):
-    from rest_framework.test import APIClient
-
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(person)
 
@@ -360,3 +360,32 @@ def test_website_session_needs_csrf_for_writes(db, session, person):
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
     assert "CSRF" in response.json()["detail"]
+
+
+def test_attendee_list_shows_the_queue_in_order(api, db, coordinator):
+    session = factories.SessionFactory(capacity=1)
+    people = [
+        factories.UserFactory(full_name=name) for name in ("Zoe A", "Yan B", "Xia C", "Will D")
+    ]
+    for person in people:
+        book_session(session, person=person)
+
+    rows = api(coordinator).get(f"/api/v1/sessions/{session.pk}/attendees/").json()["results"]
+
+    assert [(r["full_name"], r["status"], r["waitlist_position"]) for r in rows] == [
+        ("Zoe A", "confirmed", None),
+        ("Yan B", "waitlisted", 1),
+        ("Xia C", "waitlisted", 2),
+        ("Will D", "waitlisted", 3),
+    ]
+
+
+def test_token_use_is_recorded_at_most_hourly(api, person):
+    client = api(person)
+    client.get("/api/v1/me/")
+    first_use = ApiToken.objects.get(user=person).last_used_at
+
+    client.get("/api/v1/me/")
+
+    assert first_use is not None
+    assert ApiToken.objects.get(user=person).last_used_at == first_use
