@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from accounts.privacy_views import privacy_notice
+
 admin.site.site_header = "Convene administration"
 admin.site.site_title = "Convene"
 
@@ -19,6 +21,6 @@ urlpatterns = [
         TemplateView.as_view(template_name="pages/accessibility.html"),
         name="accessibility",
     ),
-    path("privacy/", TemplateView.as_view(template_name="pages/privacy.html"), name="privacy"),
+    path("privacy/", privacy_notice, name="privacy"),
     path("cookies/", TemplateView.as_view(template_name="pages/cookies.html"), name="cookies"),
 ]
