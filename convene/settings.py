@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "notifications",
     "audit",
     "api",
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -128,8 +129,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
+    "sesame.backends.ModelBackend",
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "accounts:sign_in"
+LOGIN_REDIRECT_URL = "booking:my_bookings"
+
+# Passwordless sign-in (django-sesame): a link is good for a short while and for one sign-in
+# (signing in changes last_login, which the token is bound to). See docs/accessibility.md and
+# accounts/views.py for the rate limits.
+SESAME_MAX_AGE = timedelta(minutes=env.int("SIGN_IN_LINK_MINUTES", default=15))
+SESAME_ONE_TIME = True
+SIGN_IN_LINKS_PER_ADDRESS = env.int("SIGN_IN_LINKS_PER_ADDRESS", default=5)
+SIGN_IN_LINKS_PER_IP = env.int("SIGN_IN_LINKS_PER_IP", default=30)
+SIGN_IN_RATE_WINDOW = timedelta(minutes=15)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -216,6 +228,13 @@ SPECTACULAR_SETTINGS = {
 # Booking rules.
 LATE_CANCELLATION_PERIOD = timedelta(hours=env.int("LATE_CANCELLATION_HOURS", default=48))
 API_TOKEN_TTL = timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=365))
+
+# Data protection (docs/data-protection.md): how long personal data is kept; see
+# `manage.py apply_retention`.
+RETENTION_ACCESS_NEEDS = timedelta(days=env.int("RETENTION_ACCESS_NEEDS_DAYS", default=30))
+RETENTION_INACTIVE = timedelta(days=env.int("RETENTION_INACTIVE_DAYS", default=3 * 365))
+RETENTION_UNUSED_ACCOUNT = timedelta(days=env.int("RETENTION_UNUSED_ACCOUNT_DAYS", default=183))
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 
 LOGGING = {
     "version": 1,
