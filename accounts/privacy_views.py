@@ -8,8 +8,14 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.privacy import erase_person, export_personal_data, personal_data
+from accounts.privacy import erase_person, export_personal_data, personal_data, retention_policy
 from booking.models import Booking
+
+
+@require_GET
+def privacy_notice(request: HttpRequest) -> HttpResponse:
+    """The privacy notice, with the retention periods this deployment is configured for."""
+    return render(request, "pages/privacy.html", {"retention": retention_policy()})
 
 
 @require_GET
