@@ -47,7 +47,7 @@ run: install static
 		$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 # Not part of `make test` or CI: it needs PostgreSQL (BENCH_DATABASE_URL) and a few minutes.
-bench: install
+bench: install-test
 	$(PY) -m bench.run
 
 worker: install
