@@ -1,7 +1,6 @@
 """PDF certificates of attendance, for practitioners' CPD records."""
 
 import io
-from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -12,6 +11,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from booking.models import Booking
 from booking.pdf_fonts import pdf_fonts
+from events.models import describe_duration
 
 GOVUK_BLUE = colors.HexColor("#1d70b8")
 
@@ -69,18 +69,6 @@ def certificate_pdf(booking: Booking, *, trainers: list[str]) -> bytes:
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
-
-
-def describe_duration(duration: timedelta) -> str:
-    """Say a duration the way a CPD record does: "2 hours 30 minutes"."""
-    minutes = int(duration.total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
-    if minutes or not hours:
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
-    return " ".join(parts)
 
 
 def _fit(canvas: Canvas, text: str, font: str, size: int) -> tuple[str, int]:

@@ -12,6 +12,18 @@ from django.utils import timezone
 MAX_BOOKING_LEAD = timedelta(days=2 * 365)
 
 
+def describe_duration(duration: timedelta) -> str:
+    """Say a length of time in words, as a CPD record does: "2 hours 30 minutes"."""
+    minutes = int(duration.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if minutes or not hours:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
+
+
 class Venue(models.Model):
     name = models.CharField(max_length=200)
     address = models.TextField(help_text="Postal address, one line per line.")

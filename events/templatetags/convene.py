@@ -7,6 +7,8 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 
+from events.models import describe_duration
+
 register = template.Library()
 
 
@@ -36,14 +38,7 @@ def govuk_date(value) -> str:
 @register.filter
 def duration(value: timedelta) -> str:
     """Write a length of time in words: 2 hours 30 minutes."""
-    minutes = int(value.total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
-    if minutes or not hours:
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
-    return " ".join(parts)
+    return describe_duration(value)
 
 
 @register.simple_tag

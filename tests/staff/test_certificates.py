@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from booking.certificates import describe_duration
 from booking.models import Booking
+from events.models import describe_duration
 from tests.factories import UserFactory
 from tests.staff.conftest import book, mark
 
