@@ -175,6 +175,9 @@ def _booking_context(booking: Booking) -> dict:
         "venue": session.venue if session.delivery != Session.Delivery.ONLINE else None,
         "join_url": session.join_url if confirmed_place else "",
         "session_url": session_url(session),
+        # Where the person sees and cancels their own booking (sign-in brings them back here).
+        "booking_url": _absolute(reverse("booking:booking", args=[booking.pk])),
+        "my_bookings_url": _absolute(reverse("booking:my_bookings")),
         "confirmed": confirmed_place,
         "waitlisted": booking.status == Booking.Status.WAITLISTED,
     }

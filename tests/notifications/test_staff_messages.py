@@ -4,11 +4,11 @@ import pytest
 from django.conf import settings
 
 from booking.models import Booking
-from booking.services import mark_attendance
+from booking.services import book_session, mark_attendance
 from notifications import services
 from notifications.models import Notification
 from staff.services import message_attendees
-from tests.factories import CoordinatorFactory, UserFactory
+from tests.factories import CoordinatorFactory, SessionFactory, UserFactory
 from tests.notifications.conftest import parts
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +66,7 @@ def test_marking_attended_emails_the_certificate_link(smtp, book, mark, week_ses
     certificate_url = f"{settings.SITE_URL}/bookings/{booking.pk}/certificate.pdf"
     text, html = bodies(message)
     assert "Thank you for coming to Voice of the Child on Monday 12 July 2021" in text
+    assert f"bookings page ({settings.SITE_URL}/bookings/) for your CPD record" in text
     assert f"Download your certificate of attendance (PDF):\n{certificate_url}\n" in text
     assert f'<a href="{certificate_url}">Download your certificate of attendance (PDF)</a>' in html
     assert (
@@ -143,6 +144,8 @@ def test_message_goes_to_confirmed_people_only(smtp, book, week_session, send_me
     assert "<p>Use the north car park.</p>\n\n<p>Bring &lt;ID&gt; please.</p>" in html
     assert "<h1>A message about Voice of the Child</h1>" in html
     assert "When: Monday 12 July 2021, 12:00 to 14:30 (UK time)" in text
+    # Sent after the session (the test runs later), so there is no place left to cancel.
+    assert "IF YOU CANNOT COME" not in text
     assert "text/calendar" not in parts(message)
     assert list(message.iter_attachments()) == []
     notification = Notification.objects.get(kind="attendee_message", booking=first)
@@ -183,3 +186,14 @@ def test_message_subject_stays_on_one_line(smtp, book, week_session, send_messag
         "Parking Bcc: someone@example.com: Voice of the Child, Monday 12 July"
     )
     assert smtp.messages[0]["Bcc"] is None
+
+
+def test_message_before_the_session_says_how_to_cancel(smtp, send_message):
+    session = SessionFactory()
+    booking = book_session(session, person=UserFactory())
+
+    send_message(session, subject="Parking", body="Use the north car park.")
+
+    [message] = smtp.messages
+    text, _html = bodies(message)
+    assert f"Open your booking ({settings.SITE_URL}/bookings/{booking.pk}/)" in text
