@@ -66,5 +66,9 @@ def test_trainer_marks_attendance_on_a_phone(phone, javascript):
     assert page.locator(f"#booking-{bookings[0].pk} .govuk-tag").inner_text() == "Not marked"
     # With JavaScript the page stays put and only fetches; without, it posts and reloads.
     assert ("document" not in requests) is javascript
+    # The confirmation appears once, in the box that marking in place replaces.
+    assert page.get_by_text("Ben Barker: attended.").count() == 1
+    assert page.locator("#register-messages").inner_text().endswith("Ben Barker: attended.")
     page.reload()
     assert page.locator(f"#booking-{bookings[1].pk} .govuk-tag").inner_text() == "Attended"
+    assert page.get_by_text("Ben Barker: attended.").count() == 0
