@@ -180,8 +180,9 @@ def test_my_bookings_query_count_is_constant(signed_in, person, count, django_as
     for _ in range(count):
         services.book_session(SessionFactory(), person=person)
 
-    # session, user, coordinator role (menu), upcoming, waitlist positions, past, cancelled
-    with django_assert_num_queries(7):
+    # session, user, upcoming, waitlist positions, past, cancelled, trainer and coordinator
+    # roles (menu)
+    with django_assert_num_queries(8):
         signed_in.get("/bookings/")
 
 
