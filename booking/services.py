@@ -40,8 +40,14 @@ EDITABLE_FIELDS = (
 
 
 def lock_session(session_id: int) -> Session:
-    """Lock and return the session row; must run inside ``transaction.atomic()``."""
-    return Session.objects.select_for_update().select_related("event").get(pk=session_id)
+    """Lock and return the session row; must run inside ``transaction.atomic()``.
+
+    Only the session row is locked (``of=("self",)``): the joined event row stays free, so
+    bookings for two sessions of one course, or an edit of the course, never wait on each other.
+    """
+    return (
+        Session.objects.select_for_update(of=("self",)).select_related("event").get(pk=session_id)
+    )
 
 
 def book_session(
@@ -58,10 +64,12 @@ def book_session(
     Raises a ``BookingError`` (session_cancelled, session_started, booking_closed,
     already_booked, session_full) and then writes nothing.
     """
-    now = now or timezone.now()
     try:
         with transaction.atomic():
             session = lock_session(session.pk)
+            # Read the clock only once the lock is held, so the waitlist order (by
+            # waitlisted_at) is the order in which places were decided.
+            now = now or timezone.now()
             _check_bookable(session, now)
             counts = Booking.objects.filter(session=session).aggregate(
                 confirmed=Count("pk", filter=Q(status=Booking.Status.CONFIRMED)),
@@ -104,11 +112,11 @@ def cancel_booking(booking: Booking, *, by, now=None) -> Booking:
     Allowed until the session starts; within ``LATE_CANCELLATION_PERIOD`` of the start it is
     recorded as a late cancellation. Only the person themself or a coordinator may cancel.
     """
-    now = now or timezone.now()
     if by.pk != booking.person_id and not by.is_coordinator:
         raise exceptions.NotAllowed()
     with transaction.atomic():
         session = lock_session(booking.session_id)
+        now = now or timezone.now()
         booking = Booking.objects.get(pk=booking.pk)
         if booking.status == Booking.Status.CANCELLED:
             raise exceptions.AlreadyCancelled()
@@ -120,7 +128,10 @@ def cancel_booking(booking: Booking, *, by, now=None) -> Booking:
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
         booking.cancelled_by = by
-        booking.late_cancellation = session.starts_at - now < settings.LATE_CANCELLATION_PERIOD
+        # Only a confirmed place given up late can go to waste; leaving the queue late cannot.
+        booking.late_cancellation = (
+            freed_place and session.starts_at - now < settings.LATE_CANCELLATION_PERIOD
+        )
         if freed_place:
             booking.ical_sequence += 1
         booking.save(
@@ -208,8 +219,10 @@ def update_session(session: Session, *, by, **changes) -> Session:
 
     Significant changes (start, end, venue, delivery, joining link) raise the session's
     calendar SEQUENCE and every active booking's, and everyone booked is told what changed.
-    A capacity change goes through the same rule as ``change_capacity``.
+    A capacity change goes through the same rule as ``change_capacity``; ``trainers`` (users)
+    replaces the session's trainers.
     """
+    trainers = changes.pop("trainers", None)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise exceptions.InvalidValue(
@@ -231,6 +244,11 @@ def update_session(session: Session, *, by, **changes) -> Session:
             for name in before
             if before[name] != getattr(session, name)
         }
+        if trainers is not None:
+            old_trainers = set(session.trainers.values_list("pk", flat=True))
+            if old_trainers != {trainer.pk for trainer in trainers}:
+                session.trainers.set(trainers)
+                changed["trainers"] = (old_trainers, {trainer.pk for trainer in trainers})
         significant = [name for name in SIGNIFICANT_FIELDS if name in changed]
         if significant:
             session.sequence += 1

@@ -218,11 +218,23 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "BookingStatusEnum": "booking.models.Booking.Status",
+        "SessionStatusEnum": "events.models.Session.Status",
+    },
 }
 
 # Booking rules.
 LATE_CANCELLATION_PERIOD = timedelta(hours=env.int("LATE_CANCELLATION_HOURS", default=48))
 API_TOKEN_TTL = timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=365))
+
+# Data protection (docs/data-protection.md): how long personal data is kept; see
+# `manage.py apply_retention`.
+RETENTION_ACCESS_NEEDS = timedelta(days=env.int("RETENTION_ACCESS_NEEDS_DAYS", default=30))
+RETENTION_INACTIVE = timedelta(days=env.int("RETENTION_INACTIVE_DAYS", default=3 * 365))
+RETENTION_UNUSED_ACCOUNT = timedelta(days=env.int("RETENTION_UNUSED_ACCOUNT_DAYS", default=183))
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 
 LOGGING = {
     "version": 1,
