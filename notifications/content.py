@@ -14,12 +14,16 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from booking.models import Booking
 from booking.queries import waitlist_position
 from events.calendar import LONDON_TZID, invitation, session_url
 from events.models import Session
 from notifications.kinds import Kind
+
+# The outbox column; a coordinator's subject plus a long course title could pass it.
+SUBJECT_MAX_LENGTH = 300
 
 # The changes a person is told about, in the order they are listed, with plain-English labels.
 CHANGE_LABELS = {
@@ -106,11 +110,61 @@ def booking_content(booking: Booking, *, kind: str, changes=None, reason: str = 
     Needs ``booking.person`` and ``booking.session`` (with event, venue, event themes) loaded.
     """
     session = booking.session
-    confirmed_place = booking.status == Booking.Status.CONFIRMED and not session.is_cancelled
+    context = _booking_context(booking) | {
+        "kind": kind,
+        "late_cancellation": booking.late_cancellation,
+        "cancelled_by_someone_else": (
+            booking.cancelled_by_id is not None and booking.cancelled_by_id != booking.person_id
+        ),
+        "reason": reason.strip(),
+        "waitlist_position": (
+            waitlist_position(booking) if kind == Kind.BOOKING_WAITLISTED else None
+        ),
+    }
+    context["changes"] = describe_changes(changes or {}, show_join_url=context["confirmed"])
+    subject = SUBJECTS[kind].format(title=context["title"], day=_day(session))
+    method, ics = "", ""
     # A booking that was ever confirmed has an event in the person's calendar to remove.
     had_place = booking.confirmed_at is not None
-    context = _common_context() | {
-        "kind": kind,
+    wants_invitation = context["confirmed"] or (
+        had_place and kind in (Kind.BOOKING_CANCELLED, Kind.SESSION_CANCELLED)
+    )
+    if wants_invitation:
+        method, ics_bytes = invitation(booking)
+        ics = ics_bytes.decode()
+    context["calendar_method"] = method
+    return _render(kind, context, subject=subject, calendar_method=method, calendar=ics)
+
+
+def certificate_content(booking: Booking) -> Content:
+    """Thank an attendee, link their certificate of attendance and ask for feedback."""
+    context = _booking_context(booking) | {
+        "kind": Kind.CERTIFICATE_AVAILABLE,
+        "certificate_url": _absolute(reverse("staff:certificate", args=[booking.pk])),
+    }
+    about = f"{context['title']}, {_day(booking.session)}"
+    context["feedback_subject"] = f"Feedback: {about}"
+    subject = f"Your certificate of attendance: {about}"
+    return _render(Kind.CERTIFICATE_AVAILABLE, context, subject=subject)
+
+
+def attendee_message_content(booking: Booking, *, subject: str, body: str) -> Content:
+    """A coordinator's own words to someone with a place, with the session's details."""
+    context = _booking_context(booking) | {
+        "kind": Kind.ATTENDEE_MESSAGE,
+        "message_body": body.strip(),
+        # A message after the session (slides, say) has no place left to cancel.
+        "upcoming": booking.session.starts_at > timezone.now(),
+    }
+    subject = f"{one_line(subject)}: {context['title']}, {_day(booking.session)}"
+    return _render(Kind.ATTENDEE_MESSAGE, context, subject=subject)
+
+
+def _booking_context(booking: Booking) -> dict:
+    """What every message about one person's booking shows: who, what, when and where."""
+    session = booking.session
+    confirmed_place = booking.status == Booking.Status.CONFIRMED and not session.is_cancelled
+    return _common_context() | {
         "name": one_line(booking.person.full_name) or "there",
         "booking": booking,
         "session": session,
@@ -121,30 +175,16 @@ def booking_content(booking: Booking, *, kind: str, changes=None, reason: str = 
         "venue": session.venue if session.delivery != Session.Delivery.ONLINE else None,
         "join_url": session.join_url if confirmed_place else "",
         "session_url": session_url(session),
+        # Where the person sees and cancels their own booking (sign-in brings them back here).
+        "booking_url": _absolute(reverse("booking:booking", args=[booking.pk])),
+        "my_bookings_url": _absolute(reverse("booking:my_bookings")),
         "confirmed": confirmed_place,
         "waitlisted": booking.status == Booking.Status.WAITLISTED,
-        "late_cancellation": booking.late_cancellation,
-        "cancelled_by_someone_else": (
-            booking.cancelled_by_id is not None and booking.cancelled_by_id != booking.person_id
-        ),
-        "changes": describe_changes(changes or {}, show_join_url=confirmed_place),
-        "reason": reason.strip(),
-        "waitlist_position": (
-            waitlist_position(booking) if kind == Kind.BOOKING_WAITLISTED else None
-        ),
     }
-    subject = SUBJECTS[kind].format(
-        title=context["title"], day=f"{london(session.starts_at):%A %-d %B}"
-    )
-    method, ics = "", ""
-    wants_invitation = confirmed_place or (
-        had_place and kind in (Kind.BOOKING_CANCELLED, Kind.SESSION_CANCELLED)
-    )
-    if wants_invitation:
-        method, ics_bytes = invitation(booking)
-        ics = ics_bytes.decode()
-    context["calendar_method"] = method
-    return _render(kind, context, subject=subject, calendar_method=method, calendar=ics)
+
+
+def _day(session: Session) -> str:
+    return f"{london(session.starts_at):%A %-d %B}"
 
 
 def sign_in_content(*, user, link: str) -> Content:
@@ -161,14 +201,18 @@ def _common_context() -> dict:
     return {
         "SITE_NAME": settings.SITE_NAME,
         "SITE_URL": settings.SITE_URL,
-        "sessions_url": f"{settings.SITE_URL}{reverse('events:session_list')}",
+        "sessions_url": _absolute(reverse("events:session_list")),
         "PARTNERSHIP_NAME": settings.PARTNERSHIP_NAME,
         "PARTNERSHIP_EMAIL": settings.PARTNERSHIP_EMAIL,
     }
 
 
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
 def _render(kind: str, context: dict, *, subject: str, **calendar) -> Content:
-    context["subject"] = one_line(subject)
+    context["subject"] = Truncator(one_line(subject)).chars(SUBJECT_MAX_LENGTH)
     text = render_to_string(f"email/{kind}.txt", context)
     html = render_to_string(f"email/{kind}.html", context)
     return Content(

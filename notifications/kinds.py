@@ -12,3 +12,5 @@ class Kind(models.TextChoices):
     SESSION_CANCELLED = "session_cancelled", "Session cancelled"
     REMINDER = "reminder", "Reminder"
     SIGN_IN_LINK = "sign_in_link", "Sign-in link"
+    CERTIFICATE_AVAILABLE = "certificate_available", "Certificate available"
+    ATTENDEE_MESSAGE = "attendee_message", "Message to attendees"

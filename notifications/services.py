@@ -16,6 +16,7 @@ import functools
 import hashlib
 import logging
 import smtplib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -26,7 +27,13 @@ from django.utils import timezone
 
 from booking.models import Booking
 from events.models import Session
-from notifications.content import Content, booking_content, sign_in_content
+from notifications.content import (
+    Content,
+    attendee_message_content,
+    booking_content,
+    certificate_content,
+    sign_in_content,
+)
 from notifications.kinds import Kind
 from notifications.messages import build_email
 from notifications.models import Notification
@@ -124,20 +131,38 @@ def send_sign_in_link(*, user, link: str) -> None:
     _store([(notification, sign_in_content(user=user, link=link))])
 
 
-# Hand-offs from the trainer and coordinator tools; stubs that only log until the notifications
-# work fills them in.
-
-
 @_after_commit
 def certificate_available(*, booking_id: int) -> None:
-    """Send the attendee the link to their certificate of attendance and ask for feedback."""
-    logger.info("notification kind=certificate_available booking=%s", booking_id)
+    """Send the attendee the link to their certificate of attendance and ask for feedback.
+
+    Once per booking: attendance cleared and marked again does not send a second email.
+    """
+    bookings = _bookings().confirmed().filter(pk=booking_id, attendance=Booking.Attendance.ATTENDED)
+    kind = Kind.CERTIFICATE_AVAILABLE
+    _queue_for_bookings(
+        bookings,
+        kind=kind,
+        key=lambda booking: f"{kind}:booking-{booking.pk}",
+        render=certificate_content,
+    )
 
 
 @_after_commit
 def message_attendees(*, session_id: int, subject: str, body: str) -> None:
-    """Email a coordinator's message to everyone with a confirmed place at the session."""
-    logger.info("notification kind=message_attendees session=%s", session_id)
+    """Email a coordinator's message to everyone with a confirmed place at the session.
+
+    The dedupe key holds a digest of the words, so a resubmitted form sends nothing new while
+    a different message (or the same one to someone who has booked since) goes out.
+    """
+    bookings = _bookings().confirmed().filter(session_id=session_id)
+    kind = Kind.ATTENDEE_MESSAGE
+    digest = hashlib.sha256(f"{subject}\0{body}".encode()).hexdigest()[:32]
+    _queue_for_bookings(
+        bookings,
+        kind=kind,
+        key=lambda booking: f"{kind}:booking-{booking.pk}:{digest}",
+        render=functools.partial(attendee_message_content, subject=subject, body=body),
+    )
 
 
 # Queueing.
@@ -159,8 +184,20 @@ def queue_booking_messages(
     bookings, *, kind: str, changes: dict | None = None, reason: str = ""
 ) -> list[Notification]:
     """Render and queue one message per booking, skipping any already in the outbox."""
+    return _queue_for_bookings(
+        bookings,
+        kind=kind,
+        key=functools.partial(dedupe_key, kind),
+        render=functools.partial(booking_content, kind=kind, changes=changes, reason=reason),
+    )
+
+
+def _queue_for_bookings(
+    bookings, *, kind: str, key: Callable[[Booking], str], render: Callable[[Booking], Content]
+) -> list[Notification]:
+    """Queue ``render(booking)`` to each booking's person under ``key(booking)``, once."""
     bookings = list(bookings)
-    keys = {booking.pk: dedupe_key(kind, booking) for booking in bookings}
+    keys = {booking.pk: key(booking) for booking in bookings}
     existing = set(
         Notification.objects.filter(dedupe_key__in=keys.values()).values_list(
             "dedupe_key", flat=True
@@ -180,8 +217,7 @@ def queue_booking_messages(
             session=booking.session,
             calendar_sequence=booking.ical_sequence,
         )
-        content = booking_content(booking, kind=kind, changes=changes, reason=reason)
-        pending.append((notification, content))
+        pending.append((notification, render(booking)))
     return _store(pending)
 
 

@@ -37,7 +37,11 @@ def my_sessions(request):
     sessions = list(my_sessions_query(request.user).order_by("starts_at", "id"))
     upcoming = [session for session in sessions if session.ends_at > now]
     past = [session for session in reversed(sessions) if session.ends_at <= now]
-    return render(request, "staff/my_sessions.html", {"upcoming": upcoming, "past": past})
+    return render(
+        request,
+        "staff/my_sessions.html",
+        {"upcoming": upcoming, "past": past, "nav": "my_sessions"},
+    )
 
 
 @login_required
@@ -55,6 +59,7 @@ def register(request, pk: int):
         "can_mark": not session.is_cancelled
         and timezone.localdate(now) >= timezone.localdate(session.starts_at),
         "has_ended": now >= session.ends_at,
+        "nav": "my_sessions",
     }
     return render(request, "staff/register.html", context)
 
@@ -159,7 +164,12 @@ def _coordinator_report(request):
 @login_required
 def reports(request):
     form, report = _coordinator_report(request)
-    context = {"form": form, "report": report, "query": request.GET.urlencode()}
+    context = {
+        "form": form,
+        "report": report,
+        "query": request.GET.urlencode(),
+        "nav": "reports",
+    }
     if report is not None:
         context["charts"] = [
             percentage_chart("Fill rate by theme", report.by_theme, value="fill_rate"),

@@ -40,7 +40,9 @@ def _missing() -> list[str]:
     return missing
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API allows one running instance per thread, and other browser
+# tests (tests/staff/test_register_browser.py) start their own once these have finished.
+@pytest.fixture(scope="package")
 def browser():
     missing = _missing()
     if missing:

@@ -49,7 +49,9 @@ def test_booking_confirmed_sends_both_parts_and_a_request_invitation(smtp, book,
     assert "<h1>Your place is confirmed</h1>" in html
     assert "<h2>Session details</h2>" in html
     assert f"email {settings.PARTNERSHIP_EMAIL}" in text
-    assert "cancel your booking" in text
+    booking_url = f"{settings.SITE_URL}/bookings/{booking.pk}/"
+    assert f"Open your booking ({booking_url}), sign in if asked and choose" in text
+    assert f'Open <a href="{booking_url}">your booking</a>' in html
 
     calendar_part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
     assert calendar_part.get_param("method") == "REQUEST"
@@ -157,6 +159,10 @@ def test_waitlisted_person_gets_no_invitation_and_no_joining_link(
     assert "text/calendar" not in parts(waitlisted)
     assert list(waitlisted.iter_attachments()) == []
     assert "you are number 1 in the queue" in parts(waitlisted)["text/plain"]
+    assert (
+        f"Open your booking ({settings.SITE_URL}/bookings/{waiting.pk}/), sign in if asked "
+        'and choose "Leave the waitlist"' in " ".join(parts(waitlisted)["text/plain"].split())
+    )
     assert "Where: Online" in parts(waitlisted)["text/plain"]
     assert "meet.example.org" not in waitlisted.as_string()
     assert (

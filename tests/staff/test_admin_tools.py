@@ -1,6 +1,5 @@
 """The coordinators' admin changes sessions only through the services."""
 
-import logging
 from datetime import timedelta
 
 import pytest
@@ -190,9 +189,8 @@ def test_admin_duplicate_action_one_week_later(client, coordinator, booked_sessi
 
 
 def test_admin_message_attendees(
-    client, coordinator, booked_session, caplog, django_capture_on_commit_callbacks
+    client, coordinator, booked_session, django_capture_on_commit_callbacks
 ):
-    caplog.set_level(logging.INFO, logger="notifications.services")
     client.force_login(coordinator)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -203,7 +201,14 @@ def test_admin_message_attendees(
 
     assert response.status_code == 302
     assert AuditEvent.objects.get(action="session.messaged").data == {"recipients": 1}
-    assert f"notification kind=message_attendees session={booked_session.pk}" in caplog.messages
+    message = Notification.objects.get(kind="attendee_message")
+    assert (message.session, message.booking.status, message.subject) == (
+        booked_session,
+        "confirmed",
+        f"Parking: {booked_session.event.title}, "
+        f"{timezone.localtime(booked_session.starts_at):%A %-d %B}",
+    )
+    assert "Use the north car park." in message.body_text
 
 
 @pytest.mark.parametrize("tool", ["cancel", "duplicate", "message"])

@@ -165,8 +165,9 @@ def test_register_query_count_is_constant(
     client.force_login(trainer)
     url = reverse("staff:register", args=[past_session.pk])
 
-    # sign-in session, user, coordinator check, session with counts, register rows, trainers
-    with django_assert_num_queries(6):
+    # sign-in session, user, coordinator check, session with counts, register rows, trainers,
+    # trainer check (menu)
+    with django_assert_num_queries(7):
         client.get(url)
 
 
@@ -178,8 +179,8 @@ def test_my_sessions_query_count_is_constant(client, trainer, sessions, django_a
         book(session, UserFactory())
     client.force_login(trainer)
 
-    # sign-in session, user, coordinator check, the sessions with their counts
-    with django_assert_num_queries(4):
+    # sign-in session, user, the sessions with their counts, trainer and coordinator checks (menu)
+    with django_assert_num_queries(5):
         client.get(reverse("staff:my_sessions"))
 
 

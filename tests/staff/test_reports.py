@@ -224,6 +224,6 @@ def test_report_page_query_count_is_constant(
     client.force_login(coordinator)
 
     # sign-in session, user, coordinator check, programme lookup, five report queries,
-    # programme and theme choices for the filter form
-    with django_assert_num_queries(11):
+    # trainer check (menu), programme and theme choices for the filter form
+    with django_assert_num_queries(12):
         client.get(reverse("staff:reports"), {"programme": "week"})

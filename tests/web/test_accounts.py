@@ -242,3 +242,59 @@ def test_menu_shows_admin_to_coordinators_only(client, person, coordinator):
     assert 'href="/admin/"' not in practitioner_menu
     assert 'href="/admin/"' in coordinator_menu
     assert "My bookings" in practitioner_menu
+
+
+def test_menu_shows_my_sessions_to_trainers_and_reports_to_coordinators(
+    client, person, trainer, coordinator, session
+):
+    menus = {}
+    for role, user in (
+        ("practitioner", person),
+        ("trainer", trainer),
+        ("coordinator", coordinator),
+    ):
+        client.force_login(user)
+        menus[role] = client.get("/").text
+
+    assert ['href="/trainer/"' in menus[role] for role in menus] == [False, True, False]
+    assert ['href="/reports/"' in menus[role] for role in menus] == [False, False, True]
+    assert ">My sessions</a>" in menus["trainer"]
+    assert ">Reports</a>" in menus["coordinator"]
+
+
+@pytest.mark.parametrize(
+    ("user", "path", "label"),
+    [("trainer", "/trainer/", "My sessions"), ("coordinator", "/reports/", "Reports")],
+)
+def test_menu_marks_the_staff_page_you_are_on(client, request, session, user, path, label):
+    user = request.getfixturevalue(user)
+    if path == "/trainer/":
+        session.trainers.add(user)
+    client.force_login(user)
+
+    page = client.get(path).text
+
+    assert (
+        f'<a class="govuk-service-navigation__link" href="{path}" aria-current="true">'
+        f'<strong class="govuk-service-navigation__active-fallback">{label}</strong></a>'
+    ) in page
+
+
+def test_trainer_signs_in_through_the_website_and_reaches_my_sessions(
+    ask_for_link, client, trainer, session, settings
+):
+    asked = client.get("/trainer/")
+    assert asked["Location"] == "/sign-in/?next=/trainer/"
+
+    ask_for_link({"email": trainer.email, "next": "/trainer/"})
+    form = client.get(path_of(link_from(mail.outbox[0]), settings)).context["form"]
+    signed_in = client.post(
+        "/sign-in/link/", {"token": form["token"].value(), "next": form["next"].value()}
+    )
+
+    assert signed_in["Location"] == "/trainer/"
+    page = client.get("/trainer/")
+    assert page.status_code == 200
+    assert '<h1 class="govuk-heading-xl">My sessions</h1>' in page.text
+    assert f'href="/trainer/sessions/{session.pk}/"' in page.text
+    assert 'href="/trainer/" aria-current="true"' in page.text

@@ -7,6 +7,7 @@ from booking import services
 from booking.models import Booking
 from events.models import Session
 from tests.factories import SessionFactory, UserFactory
+from tests.staff.conftest import book, mark
 
 
 @pytest.fixture
@@ -179,6 +180,34 @@ def test_my_bookings_query_count_is_constant(signed_in, person, count, django_as
     for _ in range(count):
         services.book_session(SessionFactory(), person=person)
 
-    # session, user, coordinator role (menu), upcoming, waitlist positions, past, cancelled
-    with django_assert_num_queries(7):
+    # session, user, upcoming, waitlist positions, past, cancelled, trainer and coordinator
+    # roles (menu)
+    with django_assert_num_queries(8):
         signed_in.get("/bookings/")
+
+
+@pytest.mark.parametrize(
+    ("attendance", "has_certificate"),
+    [("attended", True), ("absent", False), ("unmarked", False)],
+)
+def test_my_bookings_links_the_certificate_of_a_past_attended_booking(
+    signed_in, person, session, trainer, attendance, has_certificate
+):
+    session.starts_at = timezone.now() - timedelta(days=3)
+    session.ends_at = session.starts_at + timedelta(hours=2)
+    session.save()
+    booking = book(session, person)
+    if attendance != "unmarked":
+        mark(booking, attendance, by=trainer)
+
+    response = signed_in.get("/bookings/")
+
+    link = f'href="/bookings/{booking.pk}/certificate.pdf" download>'
+    assert (link in response.text) is has_certificate
+    assert response.text.count("certificate.pdf") == int(has_certificate)
+
+
+def test_my_bookings_has_no_certificate_for_an_upcoming_booking(signed_in, person, session):
+    services.book_session(session, person=person)
+
+    assert "certificate" not in signed_in.get("/bookings/").text
