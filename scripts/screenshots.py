@@ -18,18 +18,11 @@ from urllib.request import urlopen
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.browser import launch_chromium  # noqa: E402 -- needs ROOT on the path first
+
 OUT = ROOT / "docs" / "screenshots"
 VAR = ROOT / "var"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PRACTITIONER = "jordan.lee@example.org"  # new to the demo: shows the first sign-in
 
 
@@ -93,7 +86,7 @@ def main() -> None:
         wait_for(base + "/")
         OUT.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = launch_chromium(playwright)
             capture(browser, base, mail_dir)
             browser.close()
     finally:

@@ -6,23 +6,13 @@ builds the stylesheet.
 """
 
 import os
-from pathlib import Path
 
 import pytest
 
+from tests.browser import CHROMIUM, launch_chromium, require
 from tests.e2e.helpers import AXE, ROOT
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 STYLESHEET = ROOT / "static_build" / "application.css"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 # Playwright's sync API keeps an event loop running in this thread; the test code that talks to
 # the database here is ordinary synchronous code, so Django's async-safety check does not apply.
@@ -44,16 +34,11 @@ def _missing() -> list[str]:
 # tests (tests/staff/test_register_browser.py) start their own once these have finished.
 @pytest.fixture(scope="package")
 def browser():
-    missing = _missing()
-    if missing:
-        reason = "browser tests need " + ", ".join(missing)
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require(_missing())
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 

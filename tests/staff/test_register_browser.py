@@ -5,20 +5,11 @@ import re
 import pytest
 from django.test import Client
 
+from tests.browser import CHROMIUM, launch_chromium, require
 from tests.factories import UserFactory
 from tests.staff.conftest import book
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -29,6 +20,7 @@ def phone(django_db_setup, live_server, trainer, past_session):
     of the run. The test itself must not touch the database: inside Playwright's event loop
     Django would open a second connection that is never closed. The page is the evidence.
     """
+    require([] if CHROMIUM.exists() else [f"Chromium at {CHROMIUM}"])
     playwright_api = pytest.importorskip("playwright.sync_api")
     people = [UserFactory(full_name=name) for name in ("Ann Abbot", "Ben Barker")]
     bookings = [book(past_session, person) for person in people]
@@ -46,9 +38,7 @@ def phone(django_db_setup, live_server, trainer, past_session):
         return page
 
     with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        browser = launch_chromium(playwright)
         yield open_register, bookings
         browser.close()
 
