@@ -6,6 +6,7 @@ and one VTIMEZONE written as the standard RRULE pair, which every client reads t
 (ical.js, behind Thunderbird, misreads a zone written as a list of RDATEs for later years).
 """
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,6 +17,10 @@ from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStand
 
 LONDON_TZID = "Europe/London"
 PRODID = "-//Convene//Convene booking system//EN"
+# RFC 5545 parameter values cannot hold control characters and icalendar writes them through,
+# after which readers drop the whole property (an ATTENDEE without its person). Line breaks are
+# kept: icalendar encodes those itself (RFC 6868).
+PARAMETER_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def london_vtimezone() -> Timezone:
@@ -124,7 +129,8 @@ def booking_vevent(booking, *, for_invitation: bool = False, now: datetime | Non
         organiser.params["cn"] = settings.PARTNERSHIP_NAME
         event.add("organizer", organiser)
         attendee = vCalAddress(f"mailto:{booking.person.email}")
-        attendee.params["cn"] = booking.person.full_name or booking.person.email
+        name = PARAMETER_CONTROLS.sub("", booking.person.full_name).strip()
+        attendee.params["cn"] = name or booking.person.email
         attendee.params["role"] = "REQ-PARTICIPANT"
         attendee.params["partstat"] = "DECLINED" if cancelled else "ACCEPTED"
         attendee.params["rsvp"] = "FALSE"
