@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
@@ -11,8 +12,25 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class UserCreationForm(forms.ModelForm):
+    """Add a person without a password: people sign in by emailed link."""
+
+    class Meta:
+        model = User
+        fields = ["email", "full_name", "job_title", "organisation"]
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.email = User.objects.normalize_email(user.email)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    add_form = UserCreationForm
     ordering = ["email"]
     list_display = ["email", "full_name", "job_title", "organisation", "is_staff"]
     list_filter = ["is_staff", "is_superuser", "groups", "organisation__sector"]
@@ -30,7 +48,10 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ["date_joined", "last_login", "verified_at", "anonymised_at"]}),
     ]
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["email", "full_name", "organisation"]}),
+        (
+            None,
+            {"classes": ["wide"], "fields": ["email", "full_name", "job_title", "organisation"]},
+        ),
     ]
 
 

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from accounts.models import User
 from tests.factories import SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,3 +41,16 @@ def test_admin_pages_refused_for_practitioner(client, name):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_admin_adds_a_person_without_a_password(client, coordinator):
+    client.force_login(coordinator)
+
+    response = client.post(
+        reverse("admin:accounts_user_add"),
+        {"email": "New.Person@Example.org", "full_name": "New Person", "job_title": "Nurse"},
+    )
+
+    assert response.status_code == 302
+    user = User.objects.get(email="new.person@example.org")
+    assert not user.has_usable_password()
