@@ -1,0 +1,131 @@
+"""Fault: PostgreSQL connections are terminated while people are booking.
+
+A killer connection calls ``pg_terminate_backend`` on the bookers' backends mid-transaction (the
+server-side process really exits). Every booking request must end booked exactly once, or with a
+database error the client can retry; a retry then finds the booking that was made (already_booked)
+or makes it. Capacity, one-booking-per-person and FIFO order must hold throughout.
+"""
+
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+import pytest
+from django.db import DatabaseError, connection
+
+from booking import services
+from booking.exceptions import AlreadyBooked
+from booking.models import Booking
+from booking.queries import waitlist_position
+from tests.factories import SessionFactory, UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+PEOPLE = 36
+CAPACITY = 12
+WORKERS = 6
+MAX_KILLS = 25
+DEADLINE_SECONDS = 60
+
+
+class Killer(threading.Thread):
+    """Terminate bookers' backends that are inside a transaction, until told to stop."""
+
+    def __init__(self, dsn: str, pids: set[int]):
+        super().__init__(daemon=True)
+        self.dsn = dsn
+        self.pids = pids
+        self.stop = threading.Event()
+        self.kills = 0
+
+    def run(self):
+        rng = random.Random(7)
+        with psycopg.connect(self.dsn, autocommit=True) as killer:
+            while not self.stop.is_set() and self.kills < MAX_KILLS:
+                busy = [
+                    pid
+                    for (pid,) in killer.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE xact_start IS NOT NULL "
+                        "AND pid = ANY(%s)",
+                        [list(self.pids)],
+                    ).fetchall()
+                ]
+                if busy:
+                    (terminated,) = killer.execute(
+                        "SELECT pg_terminate_backend(%s)", [rng.choice(busy)]
+                    ).fetchone()
+                    self.kills += bool(terminated)
+                time.sleep(rng.uniform(0.005, 0.03))
+
+
+def dsn() -> str:
+    params = connection.get_connection_params()
+    return psycopg.conninfo.make_conninfo(
+        dbname=params["dbname"], user=params.get("user"), host=params.get("host"),
+        port=params.get("port"),
+    )  # fmt: skip
+
+
+def book_like_a_client(session, person, pids: set[int], lock: threading.Lock) -> dict:
+    """One person's request, retried on database errors the way a browser or client would."""
+    outcome = {"person": person.pk, "errors": 0, "result": None}
+    try:
+        for _ in range(20):
+            try:
+                connection.ensure_connection()
+                with lock:
+                    pids.add(connection.connection.info.backend_pid)
+                booking = services.book_session(session, person=person)
+            except AlreadyBooked:
+                # A retry after a lost answer finds the place the first attempt made.
+                outcome["result"] = "already_booked"
+                return outcome
+            except DatabaseError:
+                outcome["errors"] += 1
+                connection.close()
+                time.sleep(0.01)
+            else:
+                outcome["result"] = booking.status
+                return outcome
+        return outcome
+    finally:
+        connection.close()
+
+
+def test_bookings_survive_terminated_connections():
+    session = SessionFactory(capacity=CAPACITY, waitlist_enabled=True)
+    people = UserFactory.create_batch(PEOPLE)
+    pids: set[int] = set()
+    lock = threading.Lock()
+    killer = Killer(dsn(), pids)
+
+    started = time.monotonic()
+    killer.start()
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        outcomes = list(
+            pool.map(lambda person: book_like_a_client(session, person, pids, lock), people)
+        )
+    killer.stop.set()
+    killer.join(timeout=10)
+    elapsed = time.monotonic() - started
+
+    # The harness really broke connections mid-transaction, and clients saw it.
+    assert killer.kills >= 3, killer.kills
+    assert sum(o["errors"] for o in outcomes) >= 3
+    assert elapsed < DEADLINE_SECONDS
+    # Every request ended: booked, waitlisted, or found its own earlier booking on retry.
+    assert (
+        sorted({o["result"] for o in outcomes} - {"confirmed", "waitlisted", "already_booked"})
+        == []
+    )
+    assert all(o["result"] is not None for o in outcomes)
+    # Exactly one active booking per person, never more than capacity confirmed.
+    active = Booking.objects.active().filter(session=session)
+    assert sorted(active.values_list("person_id", flat=True)) == sorted(p.pk for p in people)
+    assert active.filter(status=Booking.Status.CONFIRMED).count() == CAPACITY
+    assert active.filter(status=Booking.Status.WAITLISTED).count() == PEOPLE - CAPACITY
+    # The waitlist is numbered 1..n with no gaps or repeats.
+    positions = [waitlist_position(b) for b in active.waitlisted()]
+    assert sorted(positions) == list(range(1, PEOPLE - CAPACITY + 1))
