@@ -94,9 +94,8 @@ def book_like_a_client(session, person, pids: set[int], lock: threading.Lock) ->
         connection.close()
 
 
-def test_bookings_survive_terminated_connections():
-    session = SessionFactory(capacity=CAPACITY, waitlist_enabled=True)
-    people = UserFactory.create_batch(PEOPLE)
+def book_under_fire(session, people) -> list[dict]:
+    """Everyone books at once while backends are being terminated; return each outcome."""
     pids: set[int] = set()
     lock = threading.Lock()
     killer = Killer(dsn(), pids)
@@ -109,18 +108,22 @@ def test_bookings_survive_terminated_connections():
         )
     killer.stop.set()
     killer.join(timeout=10)
-    elapsed = time.monotonic() - started
 
     # The harness really broke connections mid-transaction, and clients saw it.
     assert killer.kills >= 3, killer.kills
     assert sum(o["errors"] for o in outcomes) >= 3
-    assert elapsed < DEADLINE_SECONDS
+    assert time.monotonic() - started < DEADLINE_SECONDS
+    return outcomes
+
+
+def test_bookings_survive_terminated_connections():
+    session = SessionFactory(capacity=CAPACITY, waitlist_enabled=True)
+    people = UserFactory.create_batch(PEOPLE)
+
+    outcomes = book_under_fire(session, people)
+
     # Every request ended: booked, waitlisted, or found its own earlier booking on retry.
-    assert (
-        sorted({o["result"] for o in outcomes} - {"confirmed", "waitlisted", "already_booked"})
-        == []
-    )
-    assert all(o["result"] is not None for o in outcomes)
+    assert {o["result"] for o in outcomes} <= {"confirmed", "waitlisted", "already_booked"}
     # Exactly one active booking per person, never more than capacity confirmed.
     active = Booking.objects.active().filter(session=session)
     assert sorted(active.values_list("person_id", flat=True)) == sorted(p.pk for p in people)
