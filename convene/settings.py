@@ -197,6 +197,8 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # Email: SMTP or the file backend locally, any anymail provider in production.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="notifications.backends.EmlFileBackend")
+# Seconds before a silent mail server counts as a failed attempt (Django's default waits forever).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 if "EMAIL_URL" in env:
     vars().update(env.email_url("EMAIL_URL"))
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
@@ -205,6 +207,13 @@ DEFAULT_FROM_EMAIL = env.str(
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_REPLY_TO = env.list("EMAIL_REPLY_TO", default=[PARTNERSHIP_EMAIL])
+# Most anymail providers refuse a text/calendar alternative part; false keeps only invite.ics.
+EMAIL_CALENDAR_ALTERNATIVE = env.bool("EMAIL_CALENDAR_ALTERNATIVE", default=True)
+# Outbox (docs/email.md): retries back off 1, 2, 4 ... minutes; 8 attempts span about 2 hours.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+NOTIFICATION_RETRY_DELAY = timedelta(seconds=env.int("NOTIFICATION_RETRY_SECONDS", default=60))
+NOTIFICATION_STALE_AFTER = timedelta(minutes=env.int("NOTIFICATION_STALE_MINUTES", default=10))
+REMINDER_LEAD_TIME = timedelta(hours=env.int("REMINDER_LEAD_HOURS", default=48))
 ANYMAIL = {
     key.removeprefix("ANYMAIL_"): value
     for key, value in env.ENVIRON.items()

@@ -10,5 +10,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    path("calendar/", include("events.feed_urls")),
     path("", include("events.urls")),
 ]

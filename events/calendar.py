@@ -7,13 +7,21 @@ and one VTIMEZONE written as the standard RRULE pair, which every client reads t
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
+from icalendar import (
+    Calendar,
+    Event,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vCalAddress,
+    vDuration,
+)
 
 LONDON_TZID = "Europe/London"
 PRODID = "-//Convene//Convene booking system//EN"
@@ -45,7 +53,11 @@ def london_vtimezone() -> Timezone:
     return zone
 
 
-def new_calendar(*, method: str, name: str | None = None) -> Calendar:
+# How often subscribed clients are asked to refresh (REFRESH-INTERVAL and X-PUBLISHED-TTL).
+REFRESH_INTERVAL = timedelta(hours=1)
+
+
+def new_calendar(*, method: str, name: str | None = None, description: str = "") -> Calendar:
     """An empty VCALENDAR with the London zone; ``name`` makes it a subscribable feed."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -54,9 +66,11 @@ def new_calendar(*, method: str, name: str | None = None) -> Calendar:
     calendar.add("method", method)
     if name:
         calendar.add("x-wr-calname", name)
+        if description:
+            calendar.add("x-wr-caldesc", description)
         calendar.add("x-wr-timezone", LONDON_TZID)
-        calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
-        calendar.add("x-published-ttl", "PT1H")
+        calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", vDuration(REFRESH_INTERVAL).to_ical().decode())
     calendar.add_component(london_vtimezone())
     return calendar
 
@@ -72,10 +86,15 @@ def session_vevent(
     sequence: int | None = None,
     include_join_url: bool = False,
     cancelled: bool | None = None,
+    tentative: bool = False,
+    summary: str | None = None,
+    details: Sequence[str] = (),
     now: datetime | None = None,
 ) -> Event:
     """The VEVENT for a session; feeds use the session's UID, invitations pass the booking's.
 
+    ``tentative`` marks a place not yet held (a waitlist place): STATUS:TENTATIVE, shown as free.
+    ``details`` are lines added to the DESCRIPTION (booked numbers, the person's status).
     Needs ``session.event``, ``session.venue`` and ``session.event.themes`` loaded (prefetched)
     to stay query-free.
     """
@@ -85,8 +104,11 @@ def session_vevent(
     description = [session.event.summary or session.event.title, "", f"Details: {url}"]
     if include_join_url and session.join_url and not cancelled:
         description += [f"Join online: {session.join_url}"]
+    if details:
+        description += ["", *details]
     if cancelled and session.cancellation_reason:
         description = [f"Cancelled: {session.cancellation_reason}", "", *description]
+    status = "CANCELLED" if cancelled else ("TENTATIVE" if tentative else "CONFIRMED")
 
     event = Event()
     event.add("uid", uid or f"{session.uid}@{settings.SITE_DOMAIN}")
@@ -94,14 +116,18 @@ def session_vevent(
     event.add("dtstamp", (now or timezone.now()).astimezone(ZoneInfo("UTC")))
     event.add("dtstart", session.starts_at.astimezone(london))
     event.add("dtend", session.ends_at.astimezone(london))
-    event.add("summary", session.event.title)
+    event.add("summary", summary or session.event.title)
     event.add("description", "\n".join(description))
     event.add("location", session.location_text)
     event.add("url", url)
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
-    if session.updated_at:
-        event.add("last-modified", session.updated_at.astimezone(ZoneInfo("UTC")))
+    event.add("status", status)
+    event.add("transp", "OPAQUE" if status == "CONFIRMED" else "TRANSPARENT")
+    changes = [session.updated_at, session.event.updated_at]
+    if session.venue is not None:
+        changes.append(session.venue.updated_at)
+    changes = [changed for changed in changes if changed]
+    if changes:
+        event.add("last-modified", max(changes).astimezone(ZoneInfo("UTC")))
     themes = [theme.title for theme in session.event.themes.all()]
     if themes:
         event.add("categories", themes)
@@ -113,15 +139,29 @@ def booking_uid(booking) -> str:
 
 
 def booking_vevent(booking, *, for_invitation: bool = False, now: datetime | None = None) -> Event:
-    """The VEVENT of one person's booking, used by their invitations and personal feed."""
+    """The VEVENT of one person's booking, used by their invitations and personal feed.
+
+    In the personal feed a waitlist place is shown as tentative and free time; invitations are
+    only ever sent for confirmed places, so they keep the plain confirmed/cancelled event.
+    """
     session = booking.session
     cancelled = session.is_cancelled or booking.status == "cancelled"
+    waitlisted = booking.status == "waitlisted" and not cancelled and not for_invitation
+    details = []
+    if not for_invitation:
+        if waitlisted:
+            details = ["You are on the waitlist. We will email you if a place becomes free."]
+        elif booking.status == "cancelled" and not session.is_cancelled:
+            details = ["Your booking was cancelled."]
     event = session_vevent(
         session,
         uid=booking_uid(booking),
         sequence=booking.ical_sequence,
         include_join_url=booking.status == "confirmed",
         cancelled=cancelled,
+        tentative=waitlisted,
+        summary=f"Waitlist: {session.event.title}" if waitlisted else None,
+        details=details,
         now=now,
     )
     if for_invitation:
@@ -147,19 +187,48 @@ def invitation(booking, *, now: datetime | None = None) -> tuple[str, bytes]:
     return method, calendar.to_ical()
 
 
-def sessions_feed(sessions: Iterable, *, name: str, now: datetime | None = None) -> bytes:
+def sessions_feed(
+    sessions: Iterable, *, name: str, description: str = "", now: datetime | None = None
+) -> bytes:
     """A public feed: session UIDs, never a joining link."""
-    calendar = new_calendar(method="PUBLISH", name=name)
+    calendar = new_calendar(method="PUBLISH", name=name, description=description)
     for session in sessions:
         calendar.add_component(session_vevent(session, now=now))
     return calendar.to_ical()
 
 
-def bookings_feed(bookings: Iterable, *, name: str, now: datetime | None = None) -> bytes:
+def bookings_feed(
+    bookings: Iterable, *, name: str, description: str = "", now: datetime | None = None
+) -> bytes:
     """A personal feed: the person's own booking UIDs, with joining links for confirmed places."""
-    calendar = new_calendar(method="PUBLISH", name=name)
+    calendar = new_calendar(method="PUBLISH", name=name, description=description)
     for booking in bookings:
         calendar.add_component(booking_vevent(booking, now=now))
+    return calendar.to_ical()
+
+
+def booked_numbers(session) -> str:
+    """E.g. "Booked: 18 of 20 places, 3 on the waitlist" from availability annotations."""
+    line = f"Booked: {session.confirmed_count} of {session.capacity} places"
+    if session.waitlist_length:
+        line += f", {session.waitlist_length} on the waitlist"
+    return line
+
+
+def trainer_feed(
+    sessions: Iterable, *, name: str, description: str = "", now: datetime | None = None
+) -> bytes:
+    """A trainer's private feed: session UIDs, joining links and booked numbers.
+
+    Needs ``confirmed_count`` and ``waitlist_length`` annotated on each session
+    (``booking.queries.sessions_with_availability``).
+    """
+    calendar = new_calendar(method="PUBLISH", name=name, description=description)
+    for session in sessions:
+        details = [] if session.is_cancelled else [booked_numbers(session)]
+        calendar.add_component(
+            session_vevent(session, include_join_url=True, details=details, now=now)
+        )
     return calendar.to_ical()
 
 

@@ -19,6 +19,8 @@ class Venue(models.Model):
     accessibility = models.TextField(
         blank=True, help_text="Step-free access, hearing loop, parking, nearest station..."
     )
+    # Calendar feeds use the latest change of every row they show for ETag / Last-Modified.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
@@ -46,6 +48,7 @@ class Programme(models.Model):
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
     published = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = ProgrammeQuerySet.as_manager()
 
@@ -72,6 +75,7 @@ class Theme(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["title"]
@@ -96,6 +100,7 @@ class Event(models.Model):
     learning_outcomes = models.TextField(blank=True, help_text="One outcome per line.")
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="events")
     themes = models.ManyToManyField(Theme, blank=True, related_name="events")
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = EventQuerySet.as_manager()
 

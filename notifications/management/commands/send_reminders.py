@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand
+
+from notifications import services
+
+
+class Command(BaseCommand):
+    help = (
+        "Queue the reminders that are due (once per booking) and re-enqueue outbox messages "
+        "that lost their task. Run it from cron every 10-15 minutes (docs/email.md)."
+    )
+
+    def handle(self, *args, **options):
+        reminders = services.queue_reminders()
+        swept = services.requeue_stale()
+        self.stdout.write(
+            f"Reminders queued: {len(reminders)}. Stale messages queued again: "
+            f"{swept['requeued']}. Interrupted sends marked failed: {swept['interrupted']}."
+        )
