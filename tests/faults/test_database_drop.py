@@ -9,6 +9,7 @@ or makes it. Capacity, one-booking-per-person and FIFO order must hold throughou
 import random
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
@@ -19,6 +20,7 @@ from booking import services
 from booking.exceptions import AlreadyBooked
 from booking.models import Booking
 from booking.queries import waitlist_position
+from notifications.models import Notification
 from tests.factories import SessionFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -132,3 +134,24 @@ def test_bookings_survive_terminated_connections():
     # The waitlist is numbered 1..n with no gaps or repeats.
     positions = [waitlist_position(b) for b in active.waitlisted()]
     assert sorted(positions) == list(range(1, PEOPLE - CAPACITY + 1))
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="Known gap (reported to the lead): the outbox row is written in an on-commit hook, "
+    "after the booking's transaction, and the hook logs and drops a database error; a "
+    "connection lost between the two commits loses that person's confirmation silently.",
+)
+def test_every_committed_booking_has_its_message_after_terminated_connections():
+    session = SessionFactory(capacity=CAPACITY, waitlist_enabled=True)
+    people = UserFactory.create_batch(PEOPLE)
+
+    book_under_fire(session, people)
+
+    active = Booking.objects.active().filter(session=session)
+    messages = Counter(
+        Notification.objects.filter(
+            kind__in=["booking_confirmed", "booking_waitlisted"]
+        ).values_list("booking_id", flat=True)
+    )
+    assert messages == dict.fromkeys(active.values_list("pk", flat=True), 1)
