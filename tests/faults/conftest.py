@@ -29,6 +29,7 @@ class Inbox:
     def __init__(self, delay: float = 0.0):
         self.delay = delay
         self.received: list[email.message.EmailMessage] = []
+        self.recipients: list[list[str]] = []
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
@@ -36,6 +37,7 @@ class Inbox:
         self.received.append(
             email.message_from_bytes(envelope.content, policy=email.policy.default)
         )
+        self.recipients.append(list(envelope.rcpt_tos))
         return "250 Message accepted for delivery"
 
     def message_ids(self) -> Counter:
