@@ -60,6 +60,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# How many reverse proxies (nginx, a load balancer) stand in front of gunicorn and append the
+# client's address to X-Forwarded-For; rate limits then see people, not the proxy.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Content Security Policy (django-csp 4): scripts, styles, fonts and images from our own origin
 # only; no inline scripts or styles, no eval, no plugins, no framing. Templates load their
@@ -122,6 +125,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "convene.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -243,6 +247,9 @@ REST_FRAMEWORK = {
         "booking": env.str("THROTTLE_BOOKING", default="30/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Throttles key on REMOTE_ADDR, which ClientAddressMiddleware sets from trusted proxies;
+    # DRF's own default would trust a client-supplied X-Forwarded-For.
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Convene API",
