@@ -7,15 +7,19 @@ is killed at teardown.
 import asyncio
 import email
 import email.policy
+import http.client
 import os
+import random
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
 
+import psycopg
 import pytest
 from aiosmtpd.controller import Controller
 from django.db import connection
@@ -154,3 +158,136 @@ def workers(smtp_server, tmp_path):
     started = Workers(smtp_server.port, tmp_path)
     yield started
     started.stop_all()
+
+
+class WebServer:
+    """gunicorn serving Convene on a loopback port, against the test database."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.env = {
+            **env,
+            "DEBUG": "false",
+            "SECRET_KEY": "fault-tests-" + "k3Y9pQ2zR7wX5vB8nM1cL4dF6gH0jT" * 2,
+            "SITE_URL": f"http://127.0.0.1:{self.port}",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "THROTTLE_USER": "100000/minute",
+            "THROTTLE_BOOKING": "100000/minute",
+            "LOG_LEVEL": "CRITICAL",
+        }
+        self.log_dir = log_dir
+        self.process = None
+
+    def start(self, workers: int = 3) -> None:
+        log = (self.log_dir / "gunicorn.log").open("wb")
+        self.process = subprocess.Popen(  # noqa: S603 -- our own interpreter and gunicorn
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "convene.wsgi",
+                f"--bind=127.0.0.1:{self.port}",
+                f"--workers={workers}",
+                "--timeout=30",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        wait_for(self._healthy, timeout=60, what="gunicorn to answer /healthz")
+
+    def _healthy(self) -> bool:
+        try:
+            status, _, _ = self.request("GET", "/healthz")
+        except OSError:
+            return False
+        return status == 200
+
+    def request(self, method: str, path: str, *, body: bytes | None = None, headers=None):
+        """One HTTP request over loopback; returns (status, headers, body bytes)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def web_server(workers, tmp_path):
+    server = WebServer(workers.env, tmp_path)
+    yield server
+    server.stop()
+
+
+class Killer(threading.Thread):
+    """Terminate PostgreSQL backends of the test database in the middle of their transactions.
+
+    ``pg_terminate_backend`` makes the server process exit, exactly as when an administrator or
+    a failover ends it: the client sees its connection drop mid-statement or mid-transaction.
+    Targets are the backends in ``pids`` (threads that register theirs), or with ``pids=None``
+    every other backend on the database except those in ``spare`` (the test's own).
+    """
+
+    def __init__(self, *, pids: set[int] | None = None, spare=(), max_kills: int = 25):
+        super().__init__(daemon=True)
+        params = connection.get_connection_params()
+        self.conninfo = psycopg.conninfo.make_conninfo(
+            dbname=params["dbname"],
+            user=params.get("user"),
+            host=params.get("host"),
+            port=params.get("port"),
+        )
+        self.pids = pids
+        self.spare = list(spare)
+        self.max_kills = max_kills
+        self.stop = threading.Event()
+        self.kills = 0
+
+    def _busy(self, killer) -> list[int]:
+        if self.pids is not None:
+            sql = "SELECT pid FROM pg_stat_activity WHERE xact_start IS NOT NULL AND pid = ANY(%s)"
+            params = [list(self.pids)]
+        else:
+            sql = (
+                "SELECT pid FROM pg_stat_activity WHERE xact_start IS NOT NULL "
+                "AND datname = current_database() AND pid <> pg_backend_pid() "
+                "AND NOT pid = ANY(%s)"
+            )
+            params = [self.spare]
+        return [pid for (pid,) in killer.execute(sql, params).fetchall()]
+
+    def run(self):
+        rng = random.Random(7)
+        with psycopg.connect(self.conninfo, autocommit=True) as killer:
+            while not self.stop.is_set() and self.kills < self.max_kills:
+                busy = self._busy(killer)
+                if busy:
+                    (terminated,) = killer.execute(
+                        "SELECT pg_terminate_backend(%s)", [rng.choice(busy)]
+                    ).fetchone()
+                    self.kills += bool(terminated)
+                time.sleep(rng.uniform(0.005, 0.03))
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop.set()
+        self.join(timeout=10)

@@ -6,13 +6,11 @@ database error the client can retry; a retry then finds the booking that was mad
 or makes it. Capacity, one-booking-per-person and FIFO order must hold throughout.
 """
 
-import random
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import psycopg
 import pytest
 from django.db import DatabaseError, connection
 
@@ -22,6 +20,7 @@ from booking.models import Booking
 from booking.queries import waitlist_position
 from notifications.models import Notification
 from tests.factories import SessionFactory, UserFactory
+from tests.faults.conftest import Killer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -30,44 +29,6 @@ CAPACITY = 12
 WORKERS = 6
 MAX_KILLS = 25
 DEADLINE_SECONDS = 60
-
-
-class Killer(threading.Thread):
-    """Terminate bookers' backends that are inside a transaction, until told to stop."""
-
-    def __init__(self, dsn: str, pids: set[int]):
-        super().__init__(daemon=True)
-        self.dsn = dsn
-        self.pids = pids
-        self.stop = threading.Event()
-        self.kills = 0
-
-    def run(self):
-        rng = random.Random(7)
-        with psycopg.connect(self.dsn, autocommit=True) as killer:
-            while not self.stop.is_set() and self.kills < MAX_KILLS:
-                busy = [
-                    pid
-                    for (pid,) in killer.execute(
-                        "SELECT pid FROM pg_stat_activity WHERE xact_start IS NOT NULL "
-                        "AND pid = ANY(%s)",
-                        [list(self.pids)],
-                    ).fetchall()
-                ]
-                if busy:
-                    (terminated,) = killer.execute(
-                        "SELECT pg_terminate_backend(%s)", [rng.choice(busy)]
-                    ).fetchone()
-                    self.kills += bool(terminated)
-                time.sleep(rng.uniform(0.005, 0.03))
-
-
-def dsn() -> str:
-    params = connection.get_connection_params()
-    return psycopg.conninfo.make_conninfo(
-        dbname=params["dbname"], user=params.get("user"), host=params.get("host"),
-        port=params.get("port"),
-    )  # fmt: skip
 
 
 def book_like_a_client(session, person, pids: set[int], lock: threading.Lock) -> dict:
@@ -100,7 +61,7 @@ def book_under_fire(session, people) -> list[dict]:
     """Everyone books at once while backends are being terminated; return each outcome."""
     pids: set[int] = set()
     lock = threading.Lock()
-    killer = Killer(dsn(), pids)
+    killer = Killer(pids=pids, max_kills=MAX_KILLS)
 
     started = time.monotonic()
     killer.start()
