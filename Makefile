@@ -6,7 +6,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-test run worker test test-sqlite test-postgres lint format audit bench screenshots clean
+.PHONY: help install install-test run worker test test-sqlite test-postgres lint format audit bench screenshots static clean
 
 help:
 	@echo "make run     - install, migrate, load demo data, serve http://$(HOST):$(PORT) with the worker"
@@ -39,7 +39,7 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
-run: install
+run: install static
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo_if_empty
 	@echo "Convene is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the worker)"
@@ -50,7 +50,7 @@ run: install
 worker: install
 	$(PY) manage.py db_worker
 
-test: install-test
+test: install-test static
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-test
@@ -67,5 +67,22 @@ format: install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The site's CSS and JS: GOV.UK Frontend from node_modules compiled with the partnership's own
+# fonts and name into static_build/ (git-ignored; settings.STATICFILES_DIRS picks it up).
+STATIC_SOURCES := $(wildcard assets/*)
+static: static_build/.built
+
+static_build/.built: $(STATIC_SOURCES) package-lock.json | node_modules/.installed
+	@mkdir -p static_build
+	node_modules/.bin/sass --quiet-deps --silence-deprecation=import --load-path=node_modules \
+		--style=compressed --no-source-map assets/application.scss static_build/application.css
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js assets/application.js \
+		assets/favicon.svg static_build/
+	@touch $@
+
+# Screenshots of the main pages, taken from the demo running in a real server (docs/screenshots/).
+screenshots: install-test static
+	$(PY) scripts/screenshots.py
+
 clean:
-	rm -rf $(VENV) var/*.sqlite3* var/mail
+	rm -rf $(VENV) var/*.sqlite3* var/mail static_build

@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import ApiToken, User, hash_token, new_secret
+from accounts.models import ApiToken, Organisation, User, hash_token, new_secret
 
 
 def issue_api_token(user: User, *, name: str = "", ttl: timedelta | None = None) -> str:
@@ -36,3 +36,46 @@ def renew_feed_token(user: User) -> str:
     user.feed_token = new_secret()
     user.save(update_fields=["feed_token"])
     return user.feed_token
+
+
+def user_for_sign_in(email: str) -> User | None:
+    """Return the account a sign-in link for this address should go to, creating it if new.
+
+    Anyone may sign up by asking for a link; the account stays unverified (and is removed by
+    retention if never used) until the link is followed. Returns None for a deactivated or
+    anonymised account, which gets no link — the caller answers exactly as if it had sent one.
+    """
+    email = User.objects.normalize_email(email)
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(email)
+    if not user.is_active or user.anonymised_at is not None:
+        return None
+    return user
+
+
+def record_sign_in(user: User, *, now=None) -> None:
+    """Note that the person proved they own their address by following a link."""
+    if user.verified_at is None:
+        user.verified_at = now or timezone.now()
+        user.save(update_fields=["verified_at"])
+
+
+def update_profile(
+    user: User, *, full_name: str, job_title: str, organisation_name: str, sector: str
+) -> User:
+    """Save the person's name, job and employer; an organisation new to us is created."""
+    organisation_name = " ".join(organisation_name.split())
+    organisation = Organisation.objects.filter(name__iexact=organisation_name).first()
+    if organisation is None:
+        organisation = Organisation.objects.create(name=organisation_name, sector=sector)
+    user.full_name = " ".join(full_name.split())
+    user.job_title = " ".join(job_title.split())
+    user.organisation = organisation
+    user.save(update_fields=["full_name", "job_title", "organisation"])
+    return user
+
+
+def needs_profile(user: User) -> bool:
+    """Whether the person still has to tell us who they are (first sign-in)."""
+    return not (user.full_name and user.job_title and user.organisation_id)

@@ -179,8 +179,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
+    "sesame.backends.ModelBackend",
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "accounts:sign_in"
+LOGIN_REDIRECT_URL = "booking:my_bookings"
+
+# Passwordless sign-in (django-sesame): a link is good for a short while and for one sign-in
+# (signing in changes last_login, which the token is bound to). See docs/accessibility.md and
+# accounts/views.py for the rate limits.
+SESAME_MAX_AGE = timedelta(minutes=env.int("SIGN_IN_LINK_MINUTES", default=15))
+SESAME_ONE_TIME = True
+SIGN_IN_LINKS_PER_ADDRESS = env.int("SIGN_IN_LINKS_PER_ADDRESS", default=5)
+SIGN_IN_LINKS_PER_IP = env.int("SIGN_IN_LINKS_PER_IP", default=30)
+SIGN_IN_RATE_WINDOW = timedelta(minutes=15)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 from convene.health import healthz
 
@@ -12,4 +13,13 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("calendar/", include("events.feed_urls")),
     path("", include("events.urls")),
+    path("", include("booking.urls")),
+    path("", include("accounts.urls")),
+    path(
+        "accessibility/",
+        TemplateView.as_view(template_name="pages/accessibility.html"),
+        name="accessibility",
+    ),
+    path("privacy/", TemplateView.as_view(template_name="pages/privacy.html"), name="privacy"),
+    path("cookies/", TemplateView.as_view(template_name="pages/cookies.html"), name="cookies"),
 ]

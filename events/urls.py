@@ -9,4 +9,6 @@ urlpatterns = [
     path("sessions/", views.session_list, name="session_list"),
     path("sessions/<int:pk>/", views.session_detail, name="session"),
     path("sessions/<int:pk>/calendar.ics", feeds.session_calendar, name="session_calendar"),
+    path("programmes/<slug:slug>/", views.programme_detail, name="programme"),
+    path("events/<slug:slug>/", views.event_detail, name="event"),
 ]

@@ -1,26 +1,105 @@
+"""The public catalogue: home, sessions (with filters), programmes, events and one session."""
+
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
-from booking.queries import sessions_with_availability
-from events.models import Programme, Session
+from accounts.models import User
+from booking.forms import BookingForm
+from booking.queries import active_booking, sessions_with_availability, waitlist_position
+from events.forms import SessionFilterForm
+from events.models import Event, Programme, Session
+
+SESSIONS_PER_PAGE = 20
 
 
-def _catalogue():
+def catalogue_sessions():
+    """Published sessions with their event, programme, venue and availability (one query)."""
     return sessions_with_availability(
         Session.objects.published().select_related("event__programme", "venue")
-    )
+    ).order_by("starts_at", "id")
 
 
 def home(request):
-    programmes = Programme.objects.published()
-    sessions = _catalogue().scheduled().not_ended()[:10]
-    return render(request, "events/home.html", {"programmes": programmes, "sessions": sessions})
+    today = timezone.localdate()
+    programmes = Programme.objects.published().exclude(ends_on__lt=today)
+    sessions = catalogue_sessions().scheduled().not_ended()[:5]
+    return render(
+        request,
+        "events/home.html",
+        {"programmes": programmes, "sessions": sessions, "nav": "home"},
+    )
 
 
 def session_list(request):
-    sessions = _catalogue().not_ended()
-    return render(request, "events/session_list.html", {"sessions": sessions})
+    form = SessionFilterForm(request.GET or None)
+    sessions = form.filter(catalogue_sessions())
+    page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "events/session_list.html",
+        {
+            "form": form,
+            "page": page,
+            "sessions": page.object_list,
+            "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=1),
+            "nav": "sessions",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def programme_detail(request, slug: str):
+    programme = get_object_or_404(Programme.objects.published(), slug=slug)
+    events = programme.events.prefetch_related("themes")
+    sessions = catalogue_sessions().filter(event__programme=programme).not_ended()
+    return render(
+        request,
+        "events/programme_detail.html",
+        {"programme": programme, "events": events, "sessions": sessions, "nav": "sessions"},
+    )
+
+
+def event_detail(request, slug: str):
+    event = get_object_or_404(
+        Event.objects.published().select_related("programme").prefetch_related("themes"),
+        slug=slug,
+    )
+    sessions = catalogue_sessions().filter(event=event).not_ended()
+    return render(
+        request,
+        "events/event_detail.html",
+        {"event": event, "sessions": sessions, "nav": "sessions"},
+    )
 
 
 def session_detail(request, pk: int):
-    session = get_object_or_404(_catalogue(), pk=pk)
-    return render(request, "events/session_detail.html", {"session": session})
+    return render_session(request, pk)
+
+
+def render_session(request, pk: int, *, form=None, errors=(), status: int = 200):
+    """The session page; the booking view renders it again with the booking's errors."""
+    session = get_object_or_404(
+        catalogue_sessions().prefetch_related(
+            "event__themes",
+            Prefetch("trainers", queryset=User.objects.only("full_name", "email")),
+        ),
+        pk=pk,
+    )
+    booking = active_booking(session, request.user)
+    if booking is not None:
+        booking.waitlist_position = waitlist_position(booking)
+    return render(
+        request,
+        "events/session_detail.html",
+        {
+            "session": session,
+            "event": session.event,
+            "booking": booking,
+            "form": form or BookingForm(),
+            "errors": list(errors),
+            "nav": "sessions",
+        },
+        status=status,
+    )

@@ -1,0 +1,19 @@
+from django import forms
+
+
+class BookingForm(forms.Form):
+    access_needs = forms.CharField(
+        label="Do you have any access needs? (optional)",
+        help_text=(
+            "For example step-free access, a hearing loop, or breaks. Only the trainers and the "
+            "training team see this, and it is deleted 30 days after the session."
+        ),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea,
+        error_messages={"max_length": "Access needs must be 1,000 characters or fewer"},
+    )
+
+
+class CancelBookingForm(forms.Form):
+    """Nothing to fill in: the POST itself is the confirmation."""

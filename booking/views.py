@@ -1,0 +1,135 @@
+"""Book, join the waitlist, see and cancel bookings: each action is one booking service call.
+
+Every POST ends in a redirect (POST-redirect-GET), so reloading or going back never posts
+again; a repeated "Book a place" is refused by the service as already_booked and shown as the
+booking the person already holds.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.services import needs_profile
+from booking import services
+from booking.exceptions import AlreadyBooked, AlreadyCancelled, BookingError
+from booking.forms import BookingForm
+from booking.models import Booking
+from booking.queries import active_booking, bookings_for, waitlist_position, with_waitlist_position
+from events.models import Session
+from events.views import render_session
+
+
+@require_POST
+def book(request, pk: int):
+    session = get_object_or_404(Session.objects.published(), pk=pk)
+    if not request.user.is_authenticated:
+        return redirect(_sign_in_url(session.get_absolute_url()))
+    if needs_profile(request.user):
+        return redirect(
+            reverse("accounts:details") + "?" + urlencode({"next": session.get_absolute_url()})
+        )
+    form = BookingForm(request.POST)
+    if not form.is_valid():
+        return render_session(request, pk, form=form, status=400)
+    try:
+        booking = services.book_session(
+            session,
+            person=request.user,
+            source=Booking.Source.WEB,
+            access_needs=form.cleaned_data["access_needs"],
+        )
+    except AlreadyBooked:
+        existing = active_booking(session, request.user)
+        if existing is None:  # cancelled in the meantime, in another tab
+            return redirect(session)
+        messages.info(request, "You already have a booking for this session. Here it is.")
+        return redirect("booking:booking", existing.pk)
+    except BookingError as error:
+        return render_session(request, pk, form=form, errors=[error.detail], status=error.status)
+    # The booking page itself is the confirmation (a panel, or the waitlist position).
+    return redirect("booking:booking", booking.pk)
+
+
+@login_required
+def my_bookings(request):
+    now = timezone.now()
+    bookings = bookings_for(request.user)
+    upcoming = with_waitlist_position(
+        bookings.active().filter(session__ends_at__gt=now).order_by("session__starts_at", "id")
+    )
+    past = list(bookings.filter(session__ends_at__lte=now).exclude(status=Booking.Status.CANCELLED))
+    cancelled = list(bookings.filter(session__ends_at__gt=now, status=Booking.Status.CANCELLED))
+    return render(
+        request,
+        "booking/my_bookings.html",
+        {"upcoming": upcoming, "past": past, "cancelled": cancelled, "nav": "bookings"},
+    )
+
+
+@login_required
+def booking_detail(request, pk: int):
+    booking = _own_booking(request, pk)
+    booking.waitlist_position = waitlist_position(booking)
+    return render(
+        request,
+        "booking/booking_detail.html",
+        {
+            "booking": booking,
+            "session": booking.session,
+            "can_cancel": booking.is_active and timezone.now() < booking.session.starts_at,
+            "show_join_link": (
+                booking.status == Booking.Status.CONFIRMED
+                and booking.session.is_online
+                and not booking.session.is_cancelled
+                and booking.session.join_url
+            ),
+            "nav": "bookings",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cancel(request, pk: int):
+    booking = _own_booking(request, pk)
+    if booking.status == Booking.Status.CANCELLED:
+        messages.info(request, "This booking is already cancelled.")
+        return redirect("booking:booking", booking.pk)
+    errors = []
+    if request.method == "POST":
+        try:
+            services.cancel_booking(booking, by=request.user)
+        except AlreadyCancelled:
+            messages.info(request, "This booking is already cancelled.")
+            return redirect("booking:booking", booking.pk)
+        except BookingError as error:
+            errors.append(error.detail)
+        else:
+            messages.success(
+                request, f"Your booking for {booking.session.event.title} is cancelled."
+            )
+            return redirect("booking:my_bookings")
+    return render(
+        request,
+        "booking/cancel.html",
+        {"booking": booking, "session": booking.session, "errors": errors, "nav": "bookings"},
+        status=409 if errors else 200,
+    )
+
+
+def _own_booking(request, pk: int) -> Booking:
+    """The signed-in person's booking; anyone else's is a 404, as if it did not exist."""
+    return get_object_or_404(
+        Booking.objects.select_related("session__event__programme", "session__venue"),
+        pk=pk,
+        person=request.user,
+    )
+
+
+def _sign_in_url(next_url: str) -> str:
+    return reverse("accounts:sign_in") + "?" + urlencode({"next": next_url})

@@ -1,0 +1,97 @@
+"""Template helpers for the website: UK times written the GOV.UK way, links for calendars."""
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django import template
+from django.conf import settings
+from django.utils import timezone
+
+register = template.Library()
+
+
+@register.filter
+def govuk_time(value) -> str:
+    """Write a time the GOV.UK way in Europe/London: 9am, 2:30pm, midday, midnight."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    if local.minute == 0 and local.hour in (0, 12):
+        return "midnight" if local.hour == 0 else "midday"
+    hour = local.hour % 12 or 12
+    suffix = "am" if local.hour < 12 else "pm"
+    return f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
+
+
+@register.filter
+def govuk_date(value) -> str:
+    """Write a date with its weekday, in Europe/London: Monday 12 July 2021."""
+    if value is None:
+        return ""
+    if hasattr(value, "tzinfo"):
+        value = timezone.localtime(value)
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+@register.filter
+def duration(value: timedelta) -> str:
+    """Write a length of time in words: 2 hours 30 minutes."""
+    minutes = int(value.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if minutes or not hours:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
+
+
+@register.simple_tag
+def site_url(path: str) -> str:
+    """The absolute address of a path on this site (from SITE_URL, never the Host header)."""
+    return f"{settings.SITE_URL}{path}"
+
+
+@register.simple_tag
+def webcal_url(path: str) -> str:
+    """A webcal:// address, which offers to subscribe in the person's calendar app."""
+    return "webcal://" + settings.SITE_URL.split("://", 1)[-1] + path
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters changed (pagination keeps the filters)."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        query[key] = value
+    return "?" + urlencode(list(query.lists()), doseq=True)
+
+
+@register.simple_tag
+def availability(session) -> dict:
+    """What a person can do at a session, for its tag and button.
+
+    Needs a session annotated by ``booking.queries.sessions_with_availability``. The booking
+    rules decide for real when someone books; this only describes the session.
+    """
+    now = timezone.now()
+    waitlist_open = session.waitlist_enabled and (
+        session.waitlist_limit is None or session.waitlist_length < session.waitlist_limit
+    )
+    if session.is_cancelled:
+        return {"label": "Cancelled", "colour": "red", "action": None}
+    if now >= session.starts_at:
+        return {"label": "Booking closed", "colour": "grey", "action": None}
+    if not session.is_booking_open(now):
+        if session.booking_opens_at and now < session.booking_opens_at:
+            opens = govuk_date(session.booking_opens_at)
+            return {"label": f"Booking opens {opens}", "colour": "grey", "action": None}
+        return {"label": "Booking closed", "colour": "grey", "action": None}
+    if session.places_left > 0:
+        places = session.places_left
+        label = f"{places} place{'s' if places != 1 else ''} left"
+        return {"label": label, "colour": "green", "action": "book"}
+    if waitlist_open:
+        label = "Full \N{EN DASH} join the waitlist"
+        return {"label": label, "colour": "yellow", "action": "waitlist"}
+    return {"label": "Full", "colour": "red", "action": None}

@@ -1,0 +1,148 @@
+"""Take screenshots of the main pages from the demo running in a real server.
+
+`make screenshots` runs this: a fresh SQLite database under var/, the demo data, `runserver` on
+a spare loopback port, then Chromium (Playwright) signs in by the emailed link exactly as a
+person would and saves PNGs to docs/screenshots/. Needs Chromium (CHROMIUM=/path to choose).
+"""
+
+import email
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.request import urlopen
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+VAR = ROOT / "var"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PRACTITIONER = "jordan.lee@example.org"  # new to the demo: shows the first sign-in
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urlopen(url, timeout=2):  # noqa: S310 -- our own loopback server
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"the server at {url} did not start")
+
+
+def latest_sign_in_link(mail_dir: Path) -> str:
+    newest = max(mail_dir.glob("*.eml"), key=lambda path: path.stat().st_mtime)
+    message = email.message_from_bytes(newest.read_bytes())
+    parts = message.walk() if message.is_multipart() else [message]
+    text = "".join(
+        part.get_payload(decode=True).decode()
+        for part in parts
+        if part.get_content_type() == "text/plain"
+    )
+    return re.search(r"https?://\S+/sign-in/link/\S+", text).group(0)
+
+
+def main() -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    database = VAR / "screenshots.sqlite3"
+    mail_dir = VAR / "screenshots-mail"
+    for path in [database, *VAR.glob("screenshots.sqlite3-*"), *mail_dir.glob("*.eml")]:
+        path.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "SITE_URL": base,
+        "DEBUG": "true",
+        "EMAIL_BACKEND": "notifications.backends.EmlFileBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        # No worker runs beside this server: send each queued email at once.
+        "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+    }
+    env.pop("EMAIL_URL", None)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)  # noqa: S603
+    subprocess.run([*manage, "load_demo"], env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+    server = subprocess.Popen(  # noqa: S603
+        [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(base + "/")
+        OUT.mkdir(parents=True, exist_ok=True)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            capture(browser, base, mail_dir)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(f"Screenshots written to {OUT.relative_to(ROOT)}/")
+
+
+def capture(browser, base: str, mail_dir: Path) -> None:
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+
+    def shot(name: str, **options) -> None:
+        page.screenshot(path=str(OUT / f"{name}.png"), full_page=True, **options)
+
+    page.goto(base + "/")
+    shot("home")
+    page.goto(base + "/sessions/?programme=safeguarding-awareness-week-2021")
+    shot("sessions")
+    page.get_by_role("link", name=re.compile("Spotting cumulative harm")).first.click()
+    shot("session")
+    page.get_by_role("link", name="Sign in to book a place").click()
+    page.get_by_label("Email address").fill(PRACTITIONER)
+    shot("sign-in")
+    page.get_by_role("button", name="Email me a sign-in link").click()
+    page.goto(latest_sign_in_link(mail_dir))
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Full name").fill("Jordan Lee")
+    page.get_by_label("Job title").fill("Health Visitor")
+    page.get_by_label("Organisation").fill("Example NHS Foundation Trust")
+    page.get_by_label("Health").check()
+    shot("your-details")
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("button", name="Book a place").click()
+    shot("booked")
+    page.goto(base + "/sessions/?programme=safeguarding-awareness-week-2021")
+    page.get_by_role("link", name=re.compile("Hearing the voice of the child")).first.click()
+    shot("session-full")
+    page.get_by_role("button", name="Join the waitlist").click()
+    page.goto(base + "/bookings/")
+    shot("my-bookings")
+    page.goto(base + "/account/")
+    shot("account")
+    page.close()
+
+    phone = browser.new_page(viewport={"width": 320, "height": 640})
+    phone.goto(base + "/sessions/")
+    phone.screenshot(path=str(OUT / "sessions-320px.png"), full_page=False)
+    phone.close()
+
+
+if __name__ == "__main__":
+    main()
