@@ -78,8 +78,8 @@ def unfolded(value: str) -> str:
 
 def as_parameter(value: str) -> str:
     """A name as an ATTENDEE's CN reads back: without control characters, which no parameter
-    value can hold, and with line breaks as \\n (RFC 6868)."""
-    kept = "".join(c for c in value if c in "\t\r\n" or not (c < " " or c == "\x7f")).strip()
+    value can hold, or backslashes, which some readers misparse; line breaks as \\n (RFC 6868)."""
+    kept = "".join(c for c in value if c in "\t\r\n" or not (c < " " or c in "\x7f\\")).strip()
     return kept.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -156,6 +156,17 @@ def test_known_injections_stay_text(payload):
     assert str(event["uid"]).startswith("booking-")
     assert str(event["summary"]) == unfolded(payload)
     assert event["attendee"].params["cn"] == unfolded(payload)
+
+
+def test_invitation_keeps_a_trailing_backslash_from_eating_the_next_parameter():
+    session = SessionFactory()
+    booking = book_session(session, person=UserFactory(full_name="Pat Example\\"))
+
+    _, ics = invitation(booking)
+
+    (event,) = Calendar.from_ical(ics).walk("VEVENT")
+    assert event["attendee"].params["cn"] == "Pat Example"
+    assert event["attendee"].params["partstat"] == "ACCEPTED"
 
 
 def test_invitation_drops_control_characters_from_the_attendee_name():
