@@ -1,8 +1,12 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
 
+from accounts import privacy
 from accounts.models import ApiToken, Organisation, User
+from accounts.privacy_views import export_response
 
 
 @admin.register(Organisation)
@@ -53,6 +57,39 @@ class UserAdmin(BaseUserAdmin):
             {"classes": ["wide"], "fields": ["email", "full_name", "job_title", "organisation"]},
         ),
     ]
+    actions = ["export_personal_data", "erase_people"]
+
+    @admin.action(description="Export personal data (subject access, JSON)")
+    def export_personal_data(self, request, queryset):
+        if not request.user.is_coordinator:
+            raise PermissionDenied
+        exports = [privacy.export_personal_data(person, by=request.user) for person in queryset]
+        if len(exports) == 1:
+            (export,) = exports
+            return export_response(export, filename=f"person-{export['person']['id']}-data.json")
+        return export_response({"people": exports}, filename="people-data.json")
+
+    @admin.action(description="Erase selected people (cancel future bookings, anonymise)")
+    def erase_people(self, request, queryset):
+        if not request.user.is_coordinator:
+            raise PermissionDenied
+        people = list(queryset.filter(anonymised_at__isnull=True))
+        if request.POST.get("confirmed") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/accounts/user/erase_confirmation.html",
+                {**self.admin_site.each_context(request), "people": people, "title": "Erase"},
+            )
+        cancelled = 0
+        for person in people:
+            cancelled += len(privacy.erase_person(person, by=request.user).cancelled)
+        self.message_user(
+            request,
+            f"Erased {len(people)} {'person' if len(people) == 1 else 'people'}; "
+            f"{cancelled} future bookings cancelled.",
+            messages.SUCCESS,
+        )
+        return None
 
 
 @admin.register(ApiToken)

@@ -40,8 +40,14 @@ EDITABLE_FIELDS = (
 
 
 def lock_session(session_id: int) -> Session:
-    """Lock and return the session row; must run inside ``transaction.atomic()``."""
-    return Session.objects.select_for_update().select_related("event").get(pk=session_id)
+    """Lock and return the session row; must run inside ``transaction.atomic()``.
+
+    Only the session row is locked (``of=("self",)``): the joined event row stays free, so
+    bookings for two sessions of one course, or an edit of the course, never wait on each other.
+    """
+    return (
+        Session.objects.select_for_update(of=("self",)).select_related("event").get(pk=session_id)
+    )
 
 
 def book_session(
@@ -58,10 +64,12 @@ def book_session(
     Raises a ``BookingError`` (session_cancelled, session_started, booking_closed,
     already_booked, session_full) and then writes nothing.
     """
-    now = now or timezone.now()
     try:
         with transaction.atomic():
             session = lock_session(session.pk)
+            # Read the clock only once the lock is held, so the waitlist order (by
+            # waitlisted_at) is the order in which places were decided.
+            now = now or timezone.now()
             _check_bookable(session, now)
             counts = Booking.objects.filter(session=session).aggregate(
                 confirmed=Count("pk", filter=Q(status=Booking.Status.CONFIRMED)),
@@ -104,11 +112,11 @@ def cancel_booking(booking: Booking, *, by, now=None) -> Booking:
     Allowed until the session starts; within ``LATE_CANCELLATION_PERIOD`` of the start it is
     recorded as a late cancellation. Only the person themself or a coordinator may cancel.
     """
-    now = now or timezone.now()
     if by.pk != booking.person_id and not by.is_coordinator:
         raise exceptions.NotAllowed()
     with transaction.atomic():
         session = lock_session(booking.session_id)
+        now = now or timezone.now()
         booking = Booking.objects.get(pk=booking.pk)
         if booking.status == Booking.Status.CANCELLED:
             raise exceptions.AlreadyCancelled()
@@ -120,7 +128,10 @@ def cancel_booking(booking: Booking, *, by, now=None) -> Booking:
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
         booking.cancelled_by = by
-        booking.late_cancellation = session.starts_at - now < settings.LATE_CANCELLATION_PERIOD
+        # Only a confirmed place given up late can go to waste; leaving the queue late cannot.
+        booking.late_cancellation = (
+            freed_place and session.starts_at - now < settings.LATE_CANCELLATION_PERIOD
+        )
         if freed_place:
             booking.ical_sequence += 1
         booking.save(
@@ -166,11 +177,17 @@ def mark_attendance(booking: Booking, *, attendance: str, by, now=None) -> Booki
             raise exceptions.NotConfirmed()
         if timezone.localdate(now) < timezone.localdate(session.starts_at):
             raise exceptions.AttendanceTooEarly()
+        newly_attended = (
+            attendance == Booking.Attendance.ATTENDED
+            and booking.attendance != Booking.Attendance.ATTENDED
+        )
         booking.attendance = attendance
         booking.attendance_marked_at = now
         booking.attendance_marked_by = by
         booking.save(update_fields=["attendance", "attendance_marked_at", "attendance_marked_by"])
         record("booking.attendance_marked", actor=by, target=booking, attendance=attendance)
+        if newly_attended:
+            transaction.on_commit(partial(notify.certificate_available, booking_id=booking.pk))
     return booking
 
 

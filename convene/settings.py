@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "notifications",
     "audit",
     "api",
+    "staff",
     "csp",
 ]
 
@@ -276,6 +277,13 @@ SPECTACULAR_SETTINGS = {
 # Booking rules.
 LATE_CANCELLATION_PERIOD = timedelta(hours=env.int("LATE_CANCELLATION_HOURS", default=48))
 API_TOKEN_TTL = timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=365))
+
+# Data protection (docs/data-protection.md): how long personal data is kept; see
+# `manage.py apply_retention`.
+RETENTION_ACCESS_NEEDS = timedelta(days=env.int("RETENTION_ACCESS_NEEDS_DAYS", default=30))
+RETENTION_INACTIVE = timedelta(days=env.int("RETENTION_INACTIVE_DAYS", default=3 * 365))
+RETENTION_UNUSED_ACCOUNT = timedelta(days=env.int("RETENTION_UNUSED_ACCOUNT_DAYS", default=183))
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 
 # Logs go to stderr: plain text locally, one JSON object a line in production (LOG_FORMAT).
 # The "booking" and "audit" loggers carry ids and codes only, never names, emails or notes.

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from accounts.privacy_views import privacy_notice
 from convene.health import healthz
 
 admin.site.site_header = "Convene administration"
@@ -12,6 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("calendar/", include("events.feed_urls")),
+    path("", include("staff.urls")),
+    path("", include("accounts.privacy_urls")),
     path("", include("events.urls")),
     path("", include("booking.urls")),
     path("", include("accounts.urls")),
@@ -20,6 +23,6 @@ urlpatterns = [
         TemplateView.as_view(template_name="pages/accessibility.html"),
         name="accessibility",
     ),
-    path("privacy/", TemplateView.as_view(template_name="pages/privacy.html"), name="privacy"),
+    path("privacy/", privacy_notice, name="privacy"),
     path("cookies/", TemplateView.as_view(template_name="pages/cookies.html"), name="cookies"),
 ]

@@ -110,6 +110,22 @@ def send_sign_in_link(*, user, link: str) -> None:
     _store([(notification, sign_in_content(user=user, link=link))])
 
 
+# Hand-offs from the trainer and coordinator tools; stubs that only log until the notifications
+# work fills them in.
+
+
+@_after_commit
+def certificate_available(*, booking_id: int) -> None:
+    """Send the attendee the link to their certificate of attendance and ask for feedback."""
+    logger.info("notification kind=certificate_available booking=%s", booking_id)
+
+
+@_after_commit
+def message_attendees(*, session_id: int, subject: str, body: str) -> None:
+    """Email a coordinator's message to everyone with a confirmed place at the session."""
+    logger.info("notification kind=message_attendees session=%s", session_id)
+
+
 # Queueing.
 
 

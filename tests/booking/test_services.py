@@ -4,12 +4,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from audit.models import AuditEvent
 from booking import services
 from booking.exceptions import (
     AlreadyBooked,
     AlreadyCancelled,
     AttendanceTooEarly,
     BookingClosed,
+    BookingError,
     CapacityBelowConfirmed,
     NotAllowed,
     NotConfirmed,
@@ -281,23 +283,52 @@ def test_waitlist_positions_are_derived_in_fifo_order(session):
     assert [b.waitlist_position for b in annotated] == [1, 2, 3]
 
 
-def test_book_session_runs_three_queries(session, person):
+def queries_run(action) -> int:
+    """Count the statements an action sends, leaving out savepoints (an outer atomic adds them)."""
+    with CaptureQueriesContext(connection) as queries:
+        action()
+    return len([q for q in queries if "SAVEPOINT" not in q["sql"]])
+
+
+@pytest.mark.parametrize("already_booked", [1, 3])
+def test_book_session_runs_three_queries(session, person, already_booked):
+    session.capacity = 10
+    session.save()
+    book(session, already_booked)
+
     # lock the session, count places and the person's bookings, insert
-    with CaptureQueriesContext(connection) as queries:
-        services.book_session(session, person=person)
-
-    assert len([q for q in queries if "SAVEPOINT" not in q["sql"]]) == 3
+    assert queries_run(lambda: services.book_session(session, person=person)) == 3
 
 
-def test_cancel_booking_with_promotion_runs_six_queries(session):
+@pytest.mark.parametrize("waiting", [1, 3])
+def test_cancel_booking_with_promotion_runs_six_queries(session, waiting):
     confirmed, _ = book(session, 2)
-    book(session, 1)
-
-    with CaptureQueriesContext(connection) as queries:
-        services.cancel_booking(confirmed, by=confirmed.person)
+    book(session, waiting)
 
     # lock, reload booking, update it, count confirmed, pick the waitlist head, promote
-    assert len([q for q in queries if "SAVEPOINT" not in q["sql"]]) == 6
+    assert queries_run(lambda: services.cancel_booking(confirmed, by=confirmed.person)) == 6
+
+
+def test_cancel_waitlisted_booking_runs_three_queries(session):
+    book(session, 2)
+    (waiting,) = book(session, 1)
+
+    # lock, reload booking, update it: nothing to promote
+    assert queries_run(lambda: services.cancel_booking(waiting, by=waiting.person)) == 3
+
+
+@pytest.mark.parametrize("promoted", [1, 3])
+def test_change_capacity_runs_six_queries_however_many_are_promoted(session, coordinator, promoted):
+    book(session, 2 + promoted)
+    assert coordinator.is_coordinator  # the role lookup is cached, as in a request
+
+    # lock, count confirmed, pick the waitlist head, promote, save the session, audit
+    assert (
+        queries_run(
+            lambda: services.change_capacity(session, capacity=2 + promoted, by=coordinator)
+        )
+        == 6
+    )
 
 
 def test_book_session_sends_nothing_when_rolled_back(
@@ -310,3 +341,195 @@ def test_book_session_sends_nothing_when_rolled_back(
     with django_capture_on_commit_callbacks() as callbacks, pytest.raises(AlreadyBooked):
         services.book_session(session, person=person)
     assert callbacks == []
+
+
+# Every refusal, with the code and HTTP status the API and the web UI show.
+
+
+def refuse_full_without_waitlist(session, person, coordinator):
+    services.update_session(session, by=coordinator, waitlist_enabled=False)
+    book(session, 2)
+    services.book_session(session, person=person)
+
+
+def refuse_second_booking(session, person, coordinator):
+    services.book_session(session, person=person)
+    services.book_session(session, person=person)
+
+
+def refuse_closed_window(session, person, coordinator):
+    session.booking_closes_at = session.starts_at - timedelta(days=1)
+    session.save()
+    services.book_session(session, person=person, now=session.starts_at - timedelta(hours=12))
+
+
+def refuse_cancelled_session(session, person, coordinator):
+    services.cancel_session(session, by=coordinator)
+    services.book_session(session, person=person)
+
+
+def refuse_started_session(session, person, coordinator):
+    services.book_session(session, person=person, now=session.starts_at + timedelta(minutes=1))
+
+
+def refuse_capacity_below_confirmed(session, person, coordinator):
+    book(session, 2)
+    services.change_capacity(session, capacity=1, by=coordinator)
+
+
+def refuse_cancelling_twice(session, person, coordinator):
+    booking = services.book_session(session, person=person)
+    services.cancel_booking(booking, by=person)
+    services.cancel_booking(booking, by=person)
+
+
+def refuse_cancelling_after_start(session, person, coordinator):
+    booking = services.book_session(session, person=person)
+    services.cancel_booking(booking, by=person, now=session.starts_at)
+
+
+def refuse_attendance_for_waitlisted(session, person, coordinator):
+    book(session, 2)
+    waiting = services.book_session(session, person=person)
+    services.mark_attendance(waiting, attendance="attended", by=coordinator, now=session.starts_at)
+
+
+def refuse_attendance_before_the_day(session, person, coordinator):
+    booking = services.book_session(session, person=person)
+    services.mark_attendance(
+        booking, attendance="attended", by=coordinator, now=session.starts_at - timedelta(days=1)
+    )
+
+
+def refuse_cancelling_someone_elses_booking(session, person, coordinator):
+    booking = services.book_session(session, person=person)
+    services.cancel_booking(booking, by=UserFactory())
+
+
+def refuse_unknown_attendance(session, person, coordinator):
+    booking = services.book_session(session, person=person)
+    services.mark_attendance(booking, attendance="late", by=coordinator, now=session.starts_at)
+
+
+def refuse_zero_capacity(session, person, coordinator):
+    services.change_capacity(session, capacity=0, by=coordinator)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "code", "status"),
+    [
+        (refuse_full_without_waitlist, "session_full", 409),
+        (refuse_second_booking, "already_booked", 409),
+        (refuse_closed_window, "booking_closed", 409),
+        (refuse_cancelled_session, "session_cancelled", 409),
+        (refuse_started_session, "session_started", 409),
+        (refuse_capacity_below_confirmed, "capacity_below_confirmed", 409),
+        (refuse_cancelling_twice, "already_cancelled", 409),
+        (refuse_cancelling_after_start, "session_started", 409),
+        (refuse_attendance_for_waitlisted, "not_confirmed", 409),
+        (refuse_attendance_before_the_day, "attendance_too_early", 409),
+        (refuse_cancelling_someone_elses_booking, "permission_denied", 403),
+        (refuse_unknown_attendance, "validation_error", 400),
+        (refuse_zero_capacity, "validation_error", 400),
+    ],
+    ids=lambda value: value.__name__.removeprefix("refuse_") if callable(value) else None,
+)
+def test_refusals_carry_a_stable_code(session, person, coordinator, scenario, code, status):
+    with pytest.raises(BookingError) as error:
+        scenario(session, person, coordinator)
+
+    assert (error.value.code, error.value.status) == (code, status)
+
+
+def test_refused_booking_writes_nothing(session, person, coordinator):
+    services.update_session(session, by=coordinator, waitlist_enabled=False)
+    book(session, 2)
+    before = list(Booking.objects.values_list("pk", "status"))
+
+    with pytest.raises(SessionFull):
+        services.book_session(session, person=person)
+
+    assert list(Booking.objects.values_list("pk", "status")) == before
+
+
+def test_book_session_refuses_at_booking_close_and_before_opening(session, person):
+    opens = session.starts_at - timedelta(days=10)
+    closes = session.starts_at - timedelta(days=1)
+    session.booking_opens_at, session.booking_closes_at = opens, closes
+    session.save()
+
+    for now in (opens - timedelta(seconds=1), closes):
+        with pytest.raises(BookingClosed):
+            services.book_session(session, person=person, now=now)
+    booking = services.book_session(session, person=person, now=opens)
+    assert booking.status == Booking.Status.CONFIRMED
+
+
+def test_cancel_booking_allowed_until_the_start(session, person):
+    booking = services.book_session(session, person=person)
+
+    services.cancel_booking(booking, by=person, now=session.starts_at - timedelta(seconds=1))
+
+    booking.refresh_from_db()
+    assert (booking.status, booking.late_cancellation) == ("cancelled", True)
+
+
+def test_leaving_the_waitlist_late_is_not_a_late_cancellation(session):
+    book(session, 2)
+    (waiting,) = book(session, 1)
+
+    services.cancel_booking(waiting, by=waiting.person, now=session.starts_at - timedelta(hours=1))
+
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.late_cancellation) == ("cancelled", False)
+
+
+def test_cancel_booking_by_a_coordinator_is_audited(session, person, coordinator):
+    booking = services.book_session(session, person=person)
+
+    services.cancel_booking(booking, by=coordinator)
+
+    booking.refresh_from_db()
+    assert booking.cancelled_by == coordinator
+    assert list(AuditEvent.objects.values_list("action", "target_id")) == [
+        ("booking.cancelled", str(booking.pk))
+    ]
+
+
+def test_promotion_breaks_a_tie_in_waitlisted_time_by_id(session):
+    same_time = session.starts_at - timedelta(days=3)
+    confirmed = [
+        services.book_session(session, person=UserFactory(), now=same_time) for _ in range(2)
+    ]
+    waiting = [
+        services.book_session(session, person=UserFactory(), now=same_time) for _ in range(3)
+    ]
+
+    services.cancel_booking(confirmed[0], by=confirmed[0].person, now=same_time)
+    services.cancel_booking(confirmed[1], by=confirmed[1].person, now=same_time)
+
+    statuses = [Booking.objects.get(pk=b.pk).status for b in waiting]
+    assert statuses == ["confirmed", "confirmed", "waitlisted"]
+
+
+def test_promotion_follows_waitlisted_time_not_id(session):
+    start = session.starts_at - timedelta(days=3)
+    confirmed, _ = [services.book_session(session, person=UserFactory(), now=start) for _ in "ab"]
+    later = services.book_session(session, person=UserFactory(), now=start + timedelta(hours=1))
+    earlier = services.book_session(session, person=UserFactory(), now=start)
+
+    services.cancel_booking(confirmed, by=confirmed.person, now=start + timedelta(hours=2))
+
+    later.refresh_from_db()
+    earlier.refresh_from_db()
+    assert (earlier.status, later.status) == ("confirmed", "waitlisted")
+
+
+@pytest.mark.postgres
+def test_lock_session_locks_only_the_session_row(session, person):
+    with CaptureQueriesContext(connection) as queries:
+        services.book_session(session, person=person)
+
+    locks = [q["sql"] for q in queries if "FOR UPDATE" in q["sql"]]
+    assert len(locks) == 1
+    assert locks[0].endswith('FOR UPDATE OF "events_session"')

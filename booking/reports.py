@@ -1,0 +1,225 @@
+"""Figures for the partnership board: fill, waitlists, attendance, no-shows, late cancellations.
+
+Everything is counted by the database in a fixed number of queries (five, however many sessions
+and bookings there are); Python only turns the few grouped rows into percentages.
+
+Definitions (docs/coordinators.md explains them for the board):
+- The report covers sessions that were not cancelled and start within the date range, of the
+  chosen programme and theme. Cancelled sessions are only counted, in ``sessions_cancelled``.
+- Sessions run: those sessions that have ended. Places offered: their capacity.
+- Bookings: confirmed places. Fill rate: bookings / places offered.
+- Waitlist demand: people still on the waitlist, which for a session that has started means
+  people still waiting at its start (no one is promoted once a session starts).
+- Attended / no-shows: attendance marked by the trainers. Attendance rate: attended /
+  (attended + no-shows); people not yet marked are left out, not counted as absent.
+- Late cancellations: bookings cancelled within the late-cancellation period.
+- A session with several themes counts under each, so theme rows can add up to more than the
+  total. People are grouped by their organisation's sector at the time of the report.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from accounts.models import Sector
+from booking.models import Booking
+from events.models import Event, Programme, Session, Theme
+
+NOT_RECORDED = "Not recorded"
+NO_THEME = "No theme"
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    programme: Programme | None = None
+    theme: Theme | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass
+class Figures:
+    """One row of the report; session figures are None where a row is about people (sectors)."""
+
+    label: str
+    sessions_scheduled: int | None = None
+    sessions_run: int | None = None
+    places_offered: int | None = None
+    bookings: int = 0
+    waitlist_demand: int = 0
+    attended: int = 0
+    no_shows: int = 0
+    late_cancellations: int = 0
+
+    @property
+    def fill_rate(self) -> int | None:
+        """Bookings as a whole percentage of places offered."""
+        return _percent(self.bookings, self.places_offered)
+
+    @property
+    def attendance_rate(self) -> int | None:
+        """Attended as a whole percentage of everyone whose attendance was marked."""
+        return _percent(self.attended, self.attended + self.no_shows)
+
+    def as_row(self) -> tuple:
+        """The label and figures in the order of ``REPORT_COLUMNS`` (after "Breakdown")."""
+        return (
+            self.label,
+            self.sessions_scheduled,
+            self.sessions_run,
+            self.places_offered,
+            self.bookings,
+            self.fill_rate,
+            self.waitlist_demand,
+            self.attended,
+            self.no_shows,
+            self.attendance_rate,
+            self.late_cancellations,
+        )
+
+
+@dataclass
+class PartnershipReport:
+    filters: ReportFilters
+    total: Figures
+    sessions_cancelled: int
+    by_theme: list[Figures] = field(default_factory=list)
+    by_sector: list[Figures] = field(default_factory=list)
+
+
+BOOKING_FIGURES = {
+    "bookings": Count("pk", filter=Q(status=Booking.Status.CONFIRMED)),
+    "waitlist_demand": Count("pk", filter=Q(status=Booking.Status.WAITLISTED)),
+    "attended": Count(
+        "pk",
+        filter=Q(status=Booking.Status.CONFIRMED, attendance=Booking.Attendance.ATTENDED),
+    ),
+    "no_shows": Count(
+        "pk",
+        filter=Q(status=Booking.Status.CONFIRMED, attendance=Booking.Attendance.ABSENT),
+    ),
+    "late_cancellations": Count(
+        "pk", filter=Q(status=Booking.Status.CANCELLED, late_cancellation=True)
+    ),
+}
+
+
+def partnership_report(filters: ReportFilters, *, now: datetime | None = None) -> PartnershipReport:
+    """Count the board's figures for the filtered sessions, overall, by theme and by sector."""
+    now = now or timezone.now()
+    in_scope = _sessions_in_scope(filters)
+    scheduled = in_scope.filter(status=Session.Status.SCHEDULED)
+    bookings = Booking.objects.filter(session__in=scheduled)
+
+    session_totals = in_scope.aggregate(
+        sessions_scheduled=Count("pk", filter=Q(status=Session.Status.SCHEDULED)),
+        sessions_run=Count("pk", filter=Q(status=Session.Status.SCHEDULED, ends_at__lte=now)),
+        places_offered=Sum("capacity", filter=Q(status=Session.Status.SCHEDULED), default=0),
+        sessions_cancelled=Count("pk", filter=Q(status=Session.Status.CANCELLED)),
+    )
+    sessions_cancelled = session_totals.pop("sessions_cancelled")
+    total = Figures(label="All sessions", **session_totals, **bookings.aggregate(**BOOKING_FIGURES))
+
+    return PartnershipReport(
+        filters=filters,
+        total=total,
+        sessions_cancelled=sessions_cancelled,
+        by_theme=_by_theme(scheduled, bookings, now=now),
+        by_sector=_by_sector(bookings),
+    )
+
+
+def _sessions_in_scope(filters: ReportFilters) -> QuerySet[Session]:
+    sessions = Session.objects.all()
+    if filters.programme:
+        sessions = sessions.filter(event__programme=filters.programme)
+    if filters.theme:
+        # A subquery rather than a join, so the theme breakdown still sees every theme.
+        sessions = sessions.filter(event__in=Event.objects.filter(themes=filters.theme))
+    if filters.date_from:
+        sessions = sessions.filter(starts_at__gte=_local_midnight(filters.date_from))
+    if filters.date_to:
+        sessions = sessions.filter(starts_at__lt=_local_midnight(filters.date_to + timedelta(1)))
+    return sessions
+
+
+def _by_theme(scheduled: QuerySet[Session], bookings: QuerySet[Booking], *, now) -> list[Figures]:
+    rows: dict[int | None, Figures] = {}
+    session_groups = (
+        scheduled.order_by()
+        .values("event__themes", "event__themes__title")
+        .annotate(
+            sessions_scheduled=Count("pk"),
+            sessions_run=Count("pk", filter=Q(ends_at__lte=now)),
+            places_offered=Sum("capacity"),
+        )
+    )
+    for group in session_groups:
+        theme_id = group.pop("event__themes")
+        title = group.pop("event__themes__title") or NO_THEME
+        rows[theme_id] = Figures(label=title, **group)
+    booking_groups = (
+        bookings.order_by().values("session__event__themes").annotate(**BOOKING_FIGURES)
+    )
+    for group in booking_groups:
+        row = rows[group.pop("session__event__themes")]
+        for name, value in group.items():
+            setattr(row, name, value)
+    return sorted(rows.values(), key=lambda row: (row.label == NO_THEME, row.label.casefold()))
+
+
+def _by_sector(bookings: QuerySet[Booking]) -> list[Figures]:
+    counted = {
+        group.pop("person__organisation__sector"): group
+        for group in bookings.order_by()
+        .values("person__organisation__sector")
+        .annotate(**BOOKING_FIGURES)
+    }
+    rows = [Figures(label=label, **counted.get(value, {})) for value, label in Sector.choices]
+    if None in counted:
+        rows.append(Figures(label=NOT_RECORDED, **counted[None]))
+    return rows
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _percent(part: int, whole: int | None) -> int | None:
+    if not whole:
+        return None
+    return round(100 * part / whole)
+
+
+REPORT_COLUMNS = (
+    "Breakdown",
+    "Group",
+    "Sessions scheduled",
+    "Sessions run",
+    "Places offered",
+    "Bookings",
+    "Fill rate %",
+    "Waitlist demand",
+    "Attended",
+    "No-shows",
+    "Attendance rate %",
+    "Late cancellations",
+)
+
+
+def report_csv(report: PartnershipReport) -> bytes:
+    """Return the report as CSV: the total, then one line per theme and per sector."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(REPORT_COLUMNS)
+    sections = [("Total", [report.total]), ("Theme", report.by_theme), ("Sector", report.by_sector)]
+    for breakdown, rows in sections:
+        for row in rows:
+            writer.writerow(
+                [breakdown, *("" if value is None else value for value in row.as_row())]
+            )
+    return ("\ufeff" + buffer.getvalue()).encode()

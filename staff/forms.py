@@ -1,0 +1,41 @@
+from django import forms
+
+from booking.models import Booking
+from booking.reports import ReportFilters
+from events.models import Programme, Theme
+
+
+class AttendanceForm(forms.Form):
+    attendance = forms.ChoiceField(choices=Booking.Attendance.choices)
+
+
+class ReportFilterForm(forms.Form):
+    programme = forms.ModelChoiceField(
+        queryset=Programme.objects.all(),
+        required=False,
+        empty_label="All programmes",
+        to_field_name="slug",
+    )
+    theme = forms.ModelChoiceField(
+        queryset=Theme.objects.all(),
+        required=False,
+        empty_label="All themes",
+        to_field_name="slug",
+    )
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_to < date_from:
+            self.add_error("date_to", "The end date must be the same as or after the start date.")
+        return cleaned
+
+    def filters(self) -> ReportFilters:
+        """The validated filters; call only after ``is_valid()``."""
+        return ReportFilters(**self.cleaned_data)

@@ -1,0 +1,182 @@
+"""Trainers' registers and exports, attendance certificates, and the partnership board report.
+
+Views stay thin: they find what the signed-in person may see (``staff.queries``), call one
+booking service or builder, and render. A trainer asking for someone else's session gets a 404,
+the same answer as for a session that does not exist.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from audit.services import record
+from booking import services
+from booking.certificates import certificate_filename, certificate_pdf
+from booking.exceptions import BookingError
+from booking.exports import register_csv, register_xlsx, sign_in_sheet_pdf
+from booking.models import Booking
+from booking.queries import sessions_with_availability
+from booking.registers import register_rows
+from booking.reports import ReportFilters, partnership_report, report_csv
+from staff.charts import percentage_chart
+from staff.forms import AttendanceForm, ReportFilterForm
+from staff.queries import my_sessions as my_sessions_query
+from staff.queries import registers_for, trainer_names
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+def my_sessions(request):
+    now = timezone.now()
+    sessions = list(my_sessions_query(request.user).order_by("starts_at", "id"))
+    upcoming = [session for session in sessions if session.ends_at > now]
+    past = [session for session in reversed(sessions) if session.ends_at <= now]
+    return render(request, "staff/my_sessions.html", {"upcoming": upcoming, "past": past})
+
+
+@login_required
+def register(request, pk: int):
+    session = get_object_or_404(sessions_with_availability(registers_for(request.user)), pk=pk)
+    now = timezone.now()
+    rows = register_rows(session)
+    unmarked = sum(1 for row in rows if row.attendance == Booking.Attendance.UNMARKED)
+    context = {
+        "session": session,
+        "rows": rows,
+        "trainers": trainer_names(session),
+        "unmarked": unmarked,
+        # Hints for the page only; the booking service enforces the same rules.
+        "can_mark": not session.is_cancelled
+        and timezone.localdate(now) >= timezone.localdate(session.starts_at),
+        "has_ended": now >= session.ends_at,
+    }
+    return render(request, "staff/register.html", context)
+
+
+@require_POST
+@login_required
+def mark_attendance(request, pk: int, booking_id: int):
+    session = get_object_or_404(registers_for(request.user), pk=pk)
+    booking = get_object_or_404(Booking.objects.filter(session=session), pk=booking_id)
+    form = AttendanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose attended or absent.")
+    else:
+        try:
+            booking = services.mark_attendance(
+                booking, attendance=form.cleaned_data["attendance"], by=request.user
+            )
+        except BookingError as error:
+            messages.error(request, error.detail)
+        else:
+            messages.success(
+                request, f"{booking.person}: {booking.get_attendance_display().lower()}."
+            )
+    return redirect(f"{reverse('staff:register', args=[session.pk])}#booking-{booking.pk}")
+
+
+@require_POST
+@login_required
+def mark_remaining_absent(request, pk: int):
+    session = get_object_or_404(registers_for(request.user), pk=pk)
+    try:
+        marked = services.mark_remaining_absent(session, by=request.user)
+    except BookingError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(
+            request, f"{marked} {'person' if marked == 1 else 'people'} marked absent."
+        )
+    return redirect("staff:register", pk=session.pk)
+
+
+def _export(request, pk: int, *, file_format: str):
+    session = get_object_or_404(registers_for(request.user), pk=pk)
+    rows = register_rows(session)
+    stem = f"register-{session.event.slug}-{timezone.localtime(session.starts_at):%Y-%m-%d}"
+    if file_format == "csv":
+        content, content_type, filename = register_csv(rows), "text/csv; charset=utf-8", stem
+    elif file_format == "xlsx":
+        content, content_type, filename = register_xlsx(rows, session=session), XLSX, stem
+    else:
+        content = sign_in_sheet_pdf(rows, session=session, trainers=trainer_names(session))
+        content_type, filename = "application/pdf", stem.replace("register", "sign-in-sheet")
+    record(
+        "register.exported", actor=request.user, target=session, format=file_format, rows=len(rows)
+    )
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def export_csv(request, pk: int):
+    return _export(request, pk, file_format="csv")
+
+
+@login_required
+def export_xlsx(request, pk: int):
+    return _export(request, pk, file_format="xlsx")
+
+
+@login_required
+def export_pdf(request, pk: int):
+    return _export(request, pk, file_format="pdf")
+
+
+@login_required
+def certificate(request, pk: int):
+    booking = get_object_or_404(
+        Booking.objects.confirmed()
+        .filter(person=request.user, attendance=Booking.Attendance.ATTENDED)
+        .select_related("session__event", "person"),
+        pk=pk,
+    )
+    content = certificate_pdf(booking, trainers=trainer_names(booking.session))
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{certificate_filename(booking)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _coordinator_report(request):
+    if not request.user.is_coordinator:
+        raise PermissionDenied
+    form = ReportFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return form, None
+    filters = form.filters() if form.is_bound else ReportFilters()
+    return form, partnership_report(filters)
+
+
+@login_required
+def reports(request):
+    form, report = _coordinator_report(request)
+    context = {"form": form, "report": report, "query": request.GET.urlencode()}
+    if report is not None:
+        context["charts"] = [
+            percentage_chart("Fill rate by theme", report.by_theme, value="fill_rate"),
+            percentage_chart(
+                "Attendance rate by sector", report.by_sector, value="attendance_rate"
+            ),
+        ]
+    return render(request, "staff/reports.html", context)
+
+
+@login_required
+def reports_csv(request):
+    _form, report = _coordinator_report(request)
+    if report is None:
+        return HttpResponse(
+            "The report filters are not valid.", status=400, content_type="text/plain"
+        )
+    response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="partnership-report.csv"'
+    return response

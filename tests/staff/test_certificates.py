@@ -1,0 +1,101 @@
+import io
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from booking.certificates import describe_duration
+from booking.models import Booking
+from tests.factories import UserFactory
+from tests.staff.conftest import book, mark
+
+pytestmark = pytest.mark.django_db
+
+
+def test_attended_person_downloads_their_certificate(client, trainer, past_session, attendee):
+    booking = mark(book(past_session, attendee), Booking.Attendance.ATTENDED, by=trainer)
+    client.force_login(attendee)
+
+    response = client.get(reverse("staff:certificate", args=[booking.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="certificate-voice-of-the-child-2021-07-12.pdf"'
+    )
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    for expected in (
+        "Durham Safeguarding Children Partnership",
+        "Certificate of attendance",
+        "Alex Morgan",
+        "Voice of the Child",
+        "on Monday 12 July 2021, 12:00 to 14:30",
+        "Duration: 2 hours 30 minutes",
+        "Trainer: Terry Trainer",
+    ):
+        assert expected in text
+
+
+def test_certificate_url_is_as_documented(past_session, attendee):
+    booking = book(past_session, attendee)
+
+    assert reverse("staff:certificate", args=[booking.pk]) == (
+        f"/bookings/{booking.pk}/certificate.pdf"
+    )
+
+
+@pytest.mark.parametrize("attendance", ["unmarked", "absent"])
+def test_no_certificate_unless_attended(client, trainer, past_session, attendee, attendance):
+    booking = book(past_session, attendee)
+    if attendance != "unmarked":
+        mark(booking, attendance, by=trainer)
+    client.force_login(attendee)
+
+    response = client.get(reverse("staff:certificate", args=[booking.pk]))
+
+    assert response.status_code == 404
+
+
+def test_marking_attended_announces_the_certificate_once(
+    trainer, past_session, attendee, caplog, django_capture_on_commit_callbacks
+):
+    booking = book(past_session, attendee)
+    caplog.set_level(logging.INFO, logger="notifications.services")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mark(booking, Booking.Attendance.ATTENDED, by=trainer)
+        mark(booking, Booking.Attendance.ATTENDED, by=trainer)
+        mark(booking, Booking.Attendance.ABSENT, by=trainer)
+
+    announced = [
+        record.getMessage()
+        for record in caplog.records
+        if "certificate_available" in record.getMessage()
+    ]
+    assert announced == [f"notification kind=certificate_available booking={booking.pk}"]
+
+
+@pytest.mark.parametrize(
+    ("minutes", "text"),
+    [(150, "2 hours 30 minutes"), (60, "1 hour"), (45, "45 minutes"), (61, "1 hour 1 minute")],
+)
+def test_describe_duration(minutes, text):
+    assert describe_duration(timedelta(minutes=minutes)) == text
+
+
+@pytest.mark.skipif(
+    not Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").is_file(),
+    reason="needs the DejaVu fonts (fonts-dejavu-core)",
+)
+def test_certificate_writes_names_beyond_western_european_letters(client, trainer, past_session):
+    person = UserFactory(full_name="Łukasz Wiśniewski")
+    booking = mark(book(past_session, person), Booking.Attendance.ATTENDED, by=trainer)
+    client.force_login(person)
+
+    response = client.get(reverse("staff:certificate", args=[booking.pk]))
+
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert "Łukasz Wiśniewski" in text
