@@ -1,7 +1,6 @@
 import logging
-from functools import partial
 
-from django.db import models, transaction
+from django.db import models
 
 from audit.models import AuditEvent
 
@@ -11,8 +10,9 @@ logger = logging.getLogger("audit")
 def record(action: str, *, actor, target: models.Model, **data) -> AuditEvent:
     """Append an audit event; ``data`` holds ids and counts only, never personal details.
 
-    Each event is also logged to the ``audit`` logger after commit (one JSON line in
-    production) with the same ids, so operators can follow actions without the database.
+    Each event is also logged to the ``audit`` logger (one JSON line in production) with the
+    same ids, so operators can follow actions without the database. The line is written as
+    the event is recorded; the table stays the record of what was committed.
     """
     event = AuditEvent.objects.create(
         action=action,
@@ -21,17 +21,13 @@ def record(action: str, *, actor, target: models.Model, **data) -> AuditEvent:
         target_id=str(target.pk),
         data=data,
     )
-    # Logged once the change is committed, so a rolled-back action leaves no log line.
-    transaction.on_commit(
-        partial(
-            logger.info,
-            action,
-            extra={
-                "actor_id": event.actor_id,
-                "target_type": event.target_type,
-                "target_id": event.target_id,
-                "data": data,
-            },
-        )
+    logger.info(
+        action,
+        extra={
+            "actor_id": event.actor_id,
+            "target_type": event.target_type,
+            "target_id": event.target_id,
+            "data": data,
+        },
     )
     return event

@@ -92,9 +92,13 @@ def test_bookings_survive_terminated_connections():
     assert sorted(active.values_list("person_id", flat=True)) == sorted(p.pk for p in people)
     assert active.filter(status=Booking.Status.CONFIRMED).count() == CAPACITY
     assert active.filter(status=Booking.Status.WAITLISTED).count() == PEOPLE - CAPACITY
-    # The waitlist is numbered 1..n with no gaps or repeats.
+    # The waitlist is numbered 1..n with no gaps or repeats, and is a strict FIFO behind every
+    # confirmed place (times are read inside the session lock).
     positions = [waitlist_position(b) for b in active.waitlisted()]
     assert sorted(positions) == list(range(1, PEOPLE - CAPACITY + 1))
+    last_confirmed = max(active.confirmed().values_list("confirmed_at", flat=True))
+    first_waitlisted = min(active.waitlisted().values_list("waitlisted_at", flat=True))
+    assert last_confirmed <= first_waitlisted
 
 
 @pytest.mark.xfail(
