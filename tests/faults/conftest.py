@@ -93,7 +93,9 @@ class Workers:
         params = connection.settings_dict
         self.env = {
             **{
-                k: v for k, v in os.environ.items() if not k.startswith(("EMAIL_", "NOTIFICATION_"))
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("EMAIL_", "NOTIFICATION_", "THROTTLE_", "DJANGO_ALLOW_ASYNC"))
             },
             "DATABASE_URL": (
                 f"postgres://{params['USER']}@{params['HOST']}:{params['PORT']}/{params['NAME']}"

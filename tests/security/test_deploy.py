@@ -18,7 +18,16 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "training.example.org",
     "DATABASE_URL": "postgres://convene@127.0.0.1:5432/convene",
 }
-SCRUBBED = {"LOG_FORMAT", "SECURE_HSTS_PRELOAD", "EMAIL_URL", "CACHE_URL"}
+# Variables a test run may have set (Playwright sets DJANGO_ALLOW_ASYNC_UNSAFE) that a
+# deployment would not.
+SCRUBBED = {
+    "LOG_FORMAT",
+    "SECURE_HSTS_PRELOAD",
+    "EMAIL_URL",
+    "CACHE_URL",
+    "TRUSTED_PROXY_COUNT",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
 
 
 def run_manage(*args: str, **environ: str) -> subprocess.CompletedProcess:
