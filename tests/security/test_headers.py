@@ -18,7 +18,18 @@ def directives(header: str) -> dict[str, list[str]]:
 @pytest.fixture
 def pages(db):
     session = SessionFactory()
-    return ["/", "/sessions/", session.get_absolute_url(), "/admin/login/", "/healthz"]
+    return [
+        "/",
+        "/sessions/",
+        session.get_absolute_url(),
+        f"/events/{session.event.slug}/",
+        f"/programmes/{session.event.programme.slug}/",
+        "/sign-in/",
+        "/privacy/",
+        "/accessibility/",
+        "/admin/login/",
+        "/healthz",
+    ]
 
 
 def test_pages_carry_a_strict_content_security_policy(client, pages):
