@@ -20,15 +20,27 @@ def issue_api_token(user: User, *, name: str = "", ttl: timedelta | None = None)
     return raw
 
 
+# last_used_at is recorded at most this often, so a busy client does not write on every request.
+LAST_USED_RESOLUTION = timedelta(hours=1)
+
+
 def user_for_api_token(raw: str) -> User | None:
-    """Return the active user owning an unexpired, unrevoked token, or None."""
+    """Return the active user owning an unexpired, unrevoked token, or None.
+
+    Records when the token was last used, to the nearest ``LAST_USED_RESOLUTION``.
+    """
+    now = timezone.now()
     token = (
-        ApiToken.objects.active()
+        ApiToken.objects.active(now)
         .select_related("user")
         .filter(key_hash=hash_token(raw), user__is_active=True)
         .first()
     )
-    return token.user if token else None
+    if token is None:
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
 
 
 def renew_feed_token(user: User) -> str:

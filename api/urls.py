@@ -1,7 +1,42 @@
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from api import views
+from api.errors import not_found
+
+v1 = [
+    path("programmes/", views.ProgrammeListView.as_view(), name="programme-list"),
+    path("programmes/<slug:slug>/", views.ProgrammeDetailView.as_view(), name="programme-detail"),
+    path("themes/", views.ThemeListView.as_view(), name="theme-list"),
+    path("events/", views.EventListView.as_view(), name="event-list"),
+    path("events/<slug:slug>/", views.EventDetailView.as_view(), name="event-detail"),
+    path("sessions/", views.SessionListView.as_view(), name="session-list"),
+    path("sessions/<int:pk>/", views.SessionDetailView.as_view(), name="session-detail"),
+    path("sessions/<int:pk>/cancel/", views.SessionCancelView.as_view(), name="session-cancel"),
+    path(
+        "sessions/<int:pk>/bookings/", views.SessionBookingsView.as_view(), name="session-bookings"
+    ),
+    path(
+        "sessions/<int:pk>/attendees/",
+        views.SessionAttendeesView.as_view(),
+        name="session-attendees",
+    ),
+    path("bookings/", views.BookingListView.as_view(), name="booking-list"),
+    path("bookings/<int:pk>/", views.BookingDetailView.as_view(), name="booking-detail"),
+    path("bookings/<int:pk>/cancel/", views.BookingCancelView.as_view(), name="booking-cancel"),
+    path(
+        "bookings/<int:pk>/attendance/",
+        views.BookingAttendanceView.as_view(),
+        name="booking-attendance",
+    ),
+    path("me/", views.MeView.as_view(), name="me"),
+]
 
 urlpatterns = [
+    path("v1/", include((v1, "api_v1"))),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves its start-up script as a file: no inline script for a CSP to block.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # Anything else under /api/ is a JSON 404, never the site's HTML page.
+    re_path(r"", not_found),
 ]

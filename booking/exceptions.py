@@ -66,3 +66,8 @@ class InvalidValue(BookingError):
     code = "validation_error"
     status = 400
     default_detail = "The value is not valid."
+
+    def __init__(self, detail: str | None = None, *, errors: dict[str, list[str]] | None = None):
+        super().__init__(detail)
+        # Per-field messages when the value came from a form or an API body.
+        self.errors = errors or {}

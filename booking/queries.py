@@ -2,8 +2,8 @@
 
 from collections.abc import Iterable
 
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import Greatest, RowNumber
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When, Window
+from django.db.models.functions import Coalesce, Greatest, RowNumber
 
 from booking.models import Booking
 from events.models import Session
@@ -37,6 +37,32 @@ def with_waitlist_position(bookings):
     for booking in result:
         booking.waitlist_position = positions.get(booking.pk)
     return result
+
+
+def annotate_waitlist_position(bookings):
+    """Annotate a booking queryset with waitlist_position, in the same query (for paginated lists).
+
+    Counts the waitlisted bookings ahead in the same session, in the queue order of
+    ``BookingQuerySet.waitlist_order``; None for bookings that are not waiting.
+    """
+    ahead = (
+        Booking.objects.waitlisted()
+        .filter(session=OuterRef("session"))
+        .filter(
+            Q(waitlisted_at__lt=OuterRef("waitlisted_at"))
+            | Q(waitlisted_at=OuterRef("waitlisted_at"), pk__lt=OuterRef("pk"))
+        )
+        .order_by()
+        .values("session")
+        .annotate(ahead=Count("pk"))
+        .values("ahead")
+    )
+    return bookings.annotate(
+        waitlist_position=Case(
+            When(status=Booking.Status.WAITLISTED, then=Coalesce(Subquery(ahead), 0) + Value(1)),
+            default=None,
+        )
+    )
 
 
 def waitlist_position(booking: Booking) -> int | None:

@@ -219,8 +219,10 @@ def update_session(session: Session, *, by, **changes) -> Session:
 
     Significant changes (start, end, venue, delivery, joining link) raise the session's
     calendar SEQUENCE and every active booking's, and everyone booked is told what changed.
-    A capacity change goes through the same rule as ``change_capacity``.
+    A capacity change goes through the same rule as ``change_capacity``; ``trainers`` (users)
+    replaces the session's trainers.
     """
+    trainers = changes.pop("trainers", None)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise exceptions.InvalidValue(
@@ -242,6 +244,11 @@ def update_session(session: Session, *, by, **changes) -> Session:
             for name in before
             if before[name] != getattr(session, name)
         }
+        if trainers is not None:
+            old_trainers = set(session.trainers.values_list("pk", flat=True))
+            if old_trainers != {trainer.pk for trainer in trainers}:
+                session.trainers.set(trainers)
+                changed["trainers"] = (old_trainers, {trainer.pk for trainer in trainers})
         significant = [name for name in SIGNIFICANT_FIELDS if name in changed]
         if significant:
             session.sequence += 1

@@ -8,6 +8,9 @@ from convene.health import healthz
 admin.site.site_header = "Convene administration"
 admin.site.site_title = "Convene"
 
+# JSON for /api/, the site's page elsewhere.
+handler500 = "api.errors.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -25,5 +25,6 @@ def validate_session(session: Session) -> None:
         raise InvalidValue(
             "; ".join(
                 f"{field}: {' '.join(errors)}" for field, errors in error.message_dict.items()
-            )
+            ),
+            errors=error.message_dict,
         ) from error

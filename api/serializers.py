@@ -1,0 +1,352 @@
+"""Representations of the API (read) and the shapes it accepts (write).
+
+Times are ISO 8601 in Europe/London with their offset. Serializers validate types and ranges
+only; the rules (capacity, windows, who may book) are the services'.
+"""
+
+from datetime import UTC, datetime
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import User
+from booking.models import Booking
+from events.models import Event, Programme, Session, Theme, Venue
+
+# Written times must fall in this range: far enough for any real session, near enough that
+# date arithmetic (booking windows, time zones) never overflows.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+MAX_CAPACITY = 100_000
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if not EARLIEST <= parsed < LATEST:
+            raise serializers.ValidationError(
+                f"Use a time between {EARLIEST.year} and {LATEST.year - 1}."
+            )
+        return parsed
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable, machine-readable error code.")
+    detail = serializers.CharField(help_text="A sentence for people.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Only for validation_error: messages per field.",
+    )
+
+
+class ProgrammeSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Programme
+        fields = ["id", "slug", "title"]
+
+
+class ProgrammeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Programme
+        fields = ["id", "slug", "title", "summary", "starts_on", "ends_on", "published"]
+
+
+class ThemeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Theme
+        fields = ["id", "slug", "title", "description"]
+
+
+class ThemeSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Theme
+        fields = ["id", "slug", "title"]
+
+
+class EventSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Event
+        fields = ["id", "slug", "title"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    programme = ProgrammeSummarySerializer()
+    themes = ThemeSummarySerializer(many=True)
+    learning_outcomes = serializers.ListField(
+        source="learning_outcome_list", child=serializers.CharField()
+    )
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "summary",
+            "description",
+            "audience",
+            "learning_outcomes",
+            "programme",
+            "themes",
+        ]
+
+
+class VenueSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Venue
+        fields = ["id", "name", "address", "postcode", "accessibility"]
+
+
+class TrainerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "full_name"]
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    """A session with its availability.
+
+    Expects a queryset from ``api.views.sessions_for`` (availability and viewer annotations,
+    related rows loaded). ``join_url`` is present only for the session's confirmed attendees,
+    its trainers and coordinators (the context's ``view.coordinator``).
+    """
+
+    event = EventSummarySerializer()
+    programme = ProgrammeSummarySerializer(source="event.programme")
+    themes = ThemeSummarySerializer(source="event.themes", many=True)
+    venue = VenueSerializer(allow_null=True)
+    location = serializers.CharField(source="location_text")
+    trainers = TrainerSerializer(many=True)
+    confirmed_count = serializers.IntegerField()
+    places_left = serializers.IntegerField()
+    waitlist_length = serializers.IntegerField()
+    booking_open = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    calendar_url = serializers.SerializerMethodField()
+    join_url = serializers.CharField(
+        required=False,
+        help_text="Only for the session's confirmed attendees, its trainers and coordinators.",
+    )
+
+    class Meta:
+        model = Session
+        fields = [
+            "id",
+            "event",
+            "programme",
+            "themes",
+            "starts_at",
+            "ends_at",
+            "delivery",
+            "venue",
+            "location",
+            "capacity",
+            "confirmed_count",
+            "places_left",
+            "waitlist_length",
+            "waitlist_enabled",
+            "status",
+            "cancellation_reason",
+            "booking_open",
+            "booking_opens_at",
+            "booking_closes_at",
+            "trainers",
+            "url",
+            "calendar_url",
+            "join_url",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, session):
+        data = super().to_representation(session)
+        if not self.may_see_join_url(session):
+            del data["join_url"]
+        return data
+
+    def may_see_join_url(self, session) -> bool:
+        return bool(
+            getattr(session, "viewer_is_trainer", False)
+            or getattr(session, "viewer_is_confirmed", False)
+            or getattr(self.context.get("view"), "coordinator", False)
+        )
+
+    def get_booking_open(self, session) -> bool:
+        return session.is_booking_open(self.context.get("now"))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, session) -> str:
+        """The session's page on the website."""
+        return self.context["request"].build_absolute_uri(session.get_absolute_url())
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_calendar_url(self, session) -> str:
+        """The session as a single-event .ics file (no joining link)."""
+        return self.context["request"].build_absolute_uri(
+            reverse("events:session_calendar", args=[session.pk])
+        )
+
+
+class SessionWriteSerializer(serializers.Serializer):
+    """What coordinators send to create (POST) or change (PATCH) a session."""
+
+    event = serializers.PrimaryKeyRelatedField(queryset=Event.objects.all())
+    starts_at = BoundedDateTimeField()
+    ends_at = BoundedDateTimeField()
+    delivery = serializers.ChoiceField(
+        choices=Session.Delivery.choices, default=Session.Delivery.IN_PERSON
+    )
+    venue = serializers.PrimaryKeyRelatedField(
+        queryset=Venue.objects.all(), allow_null=True, required=False
+    )
+    join_url = serializers.URLField(max_length=500, allow_blank=True, required=False)
+    capacity = serializers.IntegerField(min_value=1, max_value=MAX_CAPACITY)
+    waitlist_enabled = serializers.BooleanField(default=True)
+    booking_opens_at = BoundedDateTimeField(allow_null=True, required=False)
+    booking_closes_at = BoundedDateTimeField(allow_null=True, required=False)
+    # A ListField (not many=True) so that anything but a list, e.g. {}, is refused.
+    trainers = serializers.ListField(
+        child=serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True)),
+        required=False,
+        help_text="User ids; replaces the session's trainers.",
+    )
+
+
+class SessionCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000, help_text="Told to everyone booked, e.g. 'The trainer is unwell.'"
+    )
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    access_needs = serializers.CharField(
+        max_length=2000,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="Seen only by the session's trainers and coordinators.",
+    )
+
+
+class BookingCreatedSerializer(serializers.ModelSerializer):
+    waitlist_position = serializers.IntegerField(
+        allow_null=True, help_text="1 = next in line; null when the place is confirmed."
+    )
+
+    class Meta:
+        model = Booking
+        fields = ["id", "session", "status", "waitlist_position"]
+        read_only_fields = fields
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    """A booking as its owner (or a coordinator) sees it."""
+
+    event = EventSummarySerializer(source="session.event")
+    starts_at = serializers.DateTimeField(source="session.starts_at")
+    ends_at = serializers.DateTimeField(source="session.ends_at")
+    waitlist_position = serializers.IntegerField(allow_null=True)
+
+    class Meta:
+        model = Booking
+        fields = [
+            "id",
+            "session",
+            "event",
+            "starts_at",
+            "ends_at",
+            "person",
+            "status",
+            "waitlist_position",
+            "attendance",
+            "late_cancellation",
+            "access_needs",
+            "source",
+            "created_at",
+            "confirmed_at",
+            "waitlisted_at",
+            "cancelled_at",
+        ]
+        read_only_fields = fields
+
+
+class AttendeeSerializer(serializers.ModelSerializer):
+    """One line of a session's attendee list (trainers and coordinators)."""
+
+    booking = serializers.IntegerField(source="pk")
+    full_name = serializers.CharField(source="person.full_name")
+    job_title = serializers.CharField(source="person.job_title")
+    organisation = serializers.CharField(source="person.organisation.name", default="")
+    waitlist_position = serializers.IntegerField(allow_null=True)
+
+    class Meta:
+        model = Booking
+        fields = [
+            "booking",
+            "person",
+            "full_name",
+            "job_title",
+            "organisation",
+            "status",
+            "waitlist_position",
+            "attendance",
+            "access_needs",
+        ]
+        read_only_fields = fields
+
+
+class AttendanceSerializer(serializers.Serializer):
+    attendance = serializers.ChoiceField(choices=Booking.Attendance.choices)
+
+
+class OrganisationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    sector = serializers.CharField()
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class FeedUrlField(serializers.Field):
+    """The absolute URL of one of the person's calendar feeds (secret: keep it private)."""
+
+    def __init__(self, url_name: str, **kwargs):
+        self.url_name = url_name
+        super().__init__(source="*", required=False, **kwargs)
+
+    def to_representation(self, user) -> str:
+        return self.context["request"].build_absolute_uri(
+            reverse(self.url_name, args=[user.feed_token])
+        )
+
+
+class MeSerializer(serializers.ModelSerializer):
+    organisation = OrganisationSerializer(allow_null=True)
+    roles = serializers.ListField(child=serializers.CharField())
+    calendar_feed_url = FeedUrlField(
+        "calendar:personal", help_text="Your bookings as a calendar feed."
+    )
+    trainer_feed_url = FeedUrlField(
+        "calendar:trainer",
+        help_text="Only for trainers: the sessions you train, as a calendar feed.",
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "full_name",
+            "job_title",
+            "organisation",
+            "roles",
+            "calendar_feed_url",
+            "trainer_feed_url",
+        ]
+
+    def to_representation(self, user):
+        data = super().to_representation(user)
+        if "trainer" not in data["roles"]:
+            del data["trainer_feed_url"]
+        return data

@@ -1,0 +1,521 @@
+"""REST API v1. Each view validates, calls one service (or query), and serializes.
+
+Domain errors propagate to ``api.errors.exception_handler``; nothing here catches them.
+Something a caller may not see (an unpublished programme, someone else's booking) is a 404.
+"""
+
+from functools import cached_property
+
+from django.db.models import Exists, OuterRef
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, generics, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from api import serializers
+from api.filters import AttendeeFilter, BookingFilter, EventFilter, SessionFilter
+from api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from api.idempotency import idempotent
+from api.permissions import IsCoordinator, ReadAnyoneWriteCoordinator, is_coordinator
+from api.renderers import AttendeeCSVRenderer
+from api.schema import READ_LIST, READ_ONE, WRITE, error_responses
+from api.throttles import AnonThrottle, BookingThrottle, UserThrottle
+from booking import services as booking_services
+from booking.models import Booking
+from booking.queries import annotate_waitlist_position, sessions_with_availability
+from events import services as event_services
+from events.models import Event, Programme, Session, Theme
+
+
+class ApiView(generics.GenericAPIView):
+    """Common ground: JSON only, throttled, knows whether the caller is a coordinator."""
+
+    renderer_classes = [JSONRenderer]
+    throttle_classes = [AnonThrottle, UserThrottle]
+    metadata_class = None  # no OPTIONS descriptions: the OpenAPI schema is the description
+
+    @cached_property
+    def coordinator(self) -> bool:
+        return is_coordinator(self.request.user)
+
+    @cached_property
+    def now(self):
+        return timezone.now()
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": self.now}
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors are JSON even when the caller asked for CSV.
+        renderer = getattr(request, "accepted_renderer", None)
+        if response.status_code >= 400 and renderer is not None and renderer.format != "json":
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+# Reads open to everyone: signed in (token or website session) or not.
+ANYONE = [{"bearerAuth": []}, {"cookieAuth": []}, {}]
+
+
+def validated(serializer_class, data, **kwargs) -> dict:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# Catalogue.
+
+
+def published_unless_coordinator(queryset, view: ApiView):
+    return queryset if view.coordinator else queryset.published()
+
+
+@extend_schema_view(
+    get=extend_schema(
+        responses={200: serializers.ProgrammeSerializer, **error_responses(*READ_LIST)}
+    )
+)
+class ProgrammeListView(ApiView, generics.ListAPIView):
+    """Programmes (coordinators also see unpublished ones)."""
+
+    serializer_class = serializers.ProgrammeSerializer
+
+    def get_queryset(self):
+        return published_unless_coordinator(Programme.objects.all(), self)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        responses={200: serializers.ProgrammeSerializer, **error_responses(*READ_ONE)}
+    )
+)
+class ProgrammeDetailView(ApiView, generics.RetrieveAPIView):
+    serializer_class = serializers.ProgrammeSerializer
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        return published_unless_coordinator(Programme.objects.all(), self)
+
+
+@extend_schema_view(
+    get=extend_schema(responses={200: serializers.ThemeSerializer, **error_responses(*READ_LIST)})
+)
+class ThemeListView(ApiView, generics.ListAPIView):
+    """The practice improvement themes that training is organised around."""
+
+    serializer_class = serializers.ThemeSerializer
+    queryset = Theme.objects.all()
+
+
+def events_for(view: ApiView):
+    events = Event.objects.select_related("programme").prefetch_related("themes")
+    return published_unless_coordinator(events, view)
+
+
+@extend_schema_view(
+    get=extend_schema(responses={200: serializers.EventSerializer, **error_responses(*READ_LIST)})
+)
+class EventListView(ApiView, generics.ListAPIView):
+    """Courses and awareness-week topics."""
+
+    serializer_class = serializers.EventSerializer
+    filterset_class = EventFilter
+
+    def get_queryset(self):
+        return events_for(self)
+
+
+@extend_schema_view(
+    get=extend_schema(responses={200: serializers.EventSerializer, **error_responses(*READ_ONE)})
+)
+class EventDetailView(ApiView, generics.RetrieveAPIView):
+    serializer_class = serializers.EventSerializer
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        return events_for(self)
+
+
+# Sessions.
+
+
+def trains(user, session) -> Exists:
+    """Whether the user is a trainer of the session (an expression, for annotations)."""
+    return Exists(Session.trainers.through.objects.filter(session=session, user=user))
+
+
+def sessions_for(view: ApiView):
+    """Sessions with availability, related rows and what the caller is to each (one query)."""
+    sessions = sessions_with_availability(
+        Session.objects.select_related("event__programme", "venue").prefetch_related(
+            "event__themes", "trainers"
+        )
+    )
+    # Aggregation drops Meta.ordering, and pagination needs a stable order.
+    sessions = published_unless_coordinator(sessions, view).order_by("starts_at", "id")
+    user = view.request.user
+    if user.is_authenticated:
+        sessions = sessions.annotate(
+            viewer_is_trainer=trains(user, OuterRef("pk")),
+            viewer_is_confirmed=Exists(
+                Booking.objects.confirmed().filter(session=OuterRef("pk"), person=user)
+            ),
+        )
+    return sessions
+
+
+class SessionMixin:
+    def session_response(self, session_id: int, status_code=status.HTTP_200_OK) -> Response:
+        session = sessions_for(self).get(pk=session_id)
+        return Response(
+            serializers.SessionSerializer(session, context=self.get_serializer_context()).data,
+            status=status_code,
+        )
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="List sessions",
+        auth=ANYONE,
+        description="Sessions that have not ended, soonest first; with `starts_after` or "
+        "`starts_before`, any session in that range. Non-coordinators see published "
+        "programmes only.",
+        responses={200: serializers.SessionSerializer, **error_responses(*READ_LIST)},
+    ),
+    post=extend_schema(
+        summary="Create a session (coordinators)",
+        request=serializers.SessionWriteSerializer,
+        responses={201: serializers.SessionSerializer, **error_responses(400, 403, 415)},
+        examples=[
+            OpenApiExample(
+                "In person",
+                request_only=True,
+                value={
+                    "event": 1,
+                    "starts_at": "2026-07-12T12:00:00+01:00",
+                    "ends_at": "2026-07-12T14:30:00+01:00",
+                    "delivery": "in_person",
+                    "venue": 1,
+                    "capacity": 30,
+                    "trainers": [7],
+                },
+            )
+        ],
+    ),
+)
+class SessionListView(SessionMixin, ApiView, generics.ListAPIView):
+    serializer_class = serializers.SessionSerializer
+    filterset_class = SessionFilter
+    permission_classes = [ReadAnyoneWriteCoordinator]
+
+    def get_queryset(self):
+        sessions = sessions_for(self)
+        if not {"starts_after", "starts_before"} & self.request.query_params.keys():
+            sessions = sessions.not_ended(self.now)
+        return sessions
+
+    def post(self, request):
+        fields = validated(serializers.SessionWriteSerializer, request.data)
+        session = event_services.create_session(by=request.user, **fields)
+        return self.session_response(session.pk, status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="A session",
+        auth=ANYONE,
+        responses={200: serializers.SessionSerializer, **error_responses(*READ_ONE)},
+    ),
+    patch=extend_schema(
+        summary="Change a session (coordinators)",
+        description="A change of start, end, venue, delivery or joining link raises the "
+        "calendar SEQUENCE and tells everyone booked. Capacity follows the booking rules: "
+        "a rise promotes the waitlist, a cut below the confirmed places is refused.",
+        request=serializers.SessionWriteSerializer(partial=True),
+        responses={200: serializers.SessionSerializer, **error_responses(*WRITE)},
+        examples=[
+            OpenApiExample(
+                "Move",
+                request_only=True,
+                value={
+                    "starts_at": "2026-07-13T12:00:00+01:00",
+                    "ends_at": "2026-07-13T14:30:00+01:00",
+                },
+            ),
+            OpenApiExample("More places", request_only=True, value={"capacity": 40}),
+        ],
+    ),
+)
+class SessionDetailView(SessionMixin, ApiView, generics.RetrieveAPIView):
+    serializer_class = serializers.SessionSerializer
+    permission_classes = [ReadAnyoneWriteCoordinator]
+    http_method_names = ["get", "patch", "options"]
+
+    def get_queryset(self):
+        return sessions_for(self)
+
+    def patch(self, request, pk: int):
+        session = get_object_or_404(Session, pk=pk)
+        changes = validated(serializers.SessionWriteSerializer, request.data, partial=True)
+        booking_services.update_session(session, by=request.user, **changes)
+        return self.session_response(session.pk)
+
+
+@extend_schema(
+    summary="Cancel a session (coordinators)",
+    description="Cancels every booking and tells everyone booked, with the reason.",
+    request=serializers.SessionCancelSerializer,
+    responses={200: serializers.SessionSerializer, **error_responses(*WRITE)},
+    examples=[
+        OpenApiExample("Reason", request_only=True, value={"reason": "The trainer is unwell."})
+    ],
+)
+class SessionCancelView(SessionMixin, ApiView):
+    permission_classes = [IsCoordinator]
+    serializer_class = serializers.SessionCancelSerializer
+
+    def post(self, request, pk: int):
+        session = get_object_or_404(Session, pk=pk)
+        reason = validated(serializers.SessionCancelSerializer, request.data)["reason"]
+        booking_services.cancel_session(session, by=request.user, reason=reason)
+        return self.session_response(session.pk)
+
+
+@extend_schema(
+    summary="Book a place",
+    description="A confirmed place, or a waitlist place (with its position) when the session "
+    "is full. Send an `Idempotency-Key` to retry safely: a retry with the same key gets the "
+    "first response again (with `Idempotent-Replayed: true`) and books nothing new.",
+    parameters=[
+        OpenApiParameter(
+            IDEMPOTENCY_HEADER,
+            OpenApiTypes.STR,
+            OpenApiParameter.HEADER,
+            description="1 to 255 visible ASCII characters, e.g. a UUID; kept for 24 hours.",
+        )
+    ],
+    request=serializers.BookingCreateSerializer,
+    responses={
+        201: OpenApiResponse(
+            serializers.BookingCreatedSerializer,
+            examples=[
+                OpenApiExample(
+                    "Confirmed",
+                    value={
+                        "id": 41,
+                        "session": 7,
+                        "status": "confirmed",
+                        "waitlist_position": None,
+                    },
+                ),
+                OpenApiExample(
+                    "Waitlisted",
+                    value={"id": 42, "session": 7, "status": "waitlisted", "waitlist_position": 3},
+                ),
+            ],
+        ),
+        **error_responses(400, 404, 409, 415, 422),
+    },
+)
+class SessionBookingsView(ApiView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [*ApiView.throttle_classes, BookingThrottle]
+    serializer_class = serializers.BookingCreateSerializer
+
+    @idempotent
+    def post(self, request, pk: int):
+        fields = validated(serializers.BookingCreateSerializer, request.data)
+        session = Session.objects.select_related("event__programme").filter(pk=pk).first()
+        if session is None or not (session.event.programme.published or self.coordinator):
+            raise exceptions.NotFound("No Session matches the given query.")
+        booking = booking_services.book_session(
+            session, person=request.user, source=Booking.Source.API, **fields
+        )
+        return Response(
+            serializers.BookingCreatedSerializer(booking).data, status=status.HTTP_201_CREATED
+        )
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="A session's attendee list (its trainers, coordinators)",
+        description="Confirmed and waitlisted people (`status=cancelled` for cancellations). "
+        "`?format=csv` (or `Accept: text/csv`) gives every row as CSV, unpaginated.",
+        parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                enum=["json", "csv"],
+                description="csv for a sign-in sheet.",
+            ),
+        ],
+        responses={
+            (200, "application/json"): serializers.AttendeeSerializer(many=True),
+            (200, "text/csv"): OpenApiTypes.STR,
+            **error_responses(400, 403, 404),
+        },
+    )
+)
+class SessionAttendeesView(ApiView, generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [JSONRenderer, AttendeeCSVRenderer]
+    serializer_class = serializers.AttendeeSerializer
+    filterset_class = AttendeeFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Booking.objects.none()
+        session = self.session
+        bookings = Booking.objects.filter(session=session)
+        if "status" not in self.request.query_params:
+            bookings = bookings.active()
+        return annotate_waitlist_position(bookings.select_related("person__organisation")).order_by(
+            "status", "waitlist_position", "person__full_name", "pk"
+        )
+
+    @cached_property
+    def session(self) -> Session:
+        user = self.request.user
+        session = (
+            Session.objects.annotate(viewer_is_trainer=trains(user, OuterRef("pk")))
+            .filter(pk=self.kwargs["pk"])
+            .first()
+        )
+        if session is None:
+            raise exceptions.NotFound("No Session matches the given query.")
+        if not (session.viewer_is_trainer or self.coordinator):
+            raise exceptions.PermissionDenied(
+                "Only the session's trainers and coordinators can see its attendees."
+            )
+        return session
+
+    def paginate_queryset(self, queryset):
+        if self.request.accepted_renderer.format == "csv":
+            return None  # a sign-in sheet has every row
+        return super().paginate_queryset(queryset)
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        if request.accepted_renderer.format == "csv":
+            filename = f"session-{self.session.pk}-attendees.csv"
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+# Bookings.
+
+
+def visible_bookings(view: ApiView):
+    """Coordinators see every booking; everyone else their own."""
+    if getattr(view, "swagger_fake_view", False):  # schema generation
+        return Booking.objects.none()
+    user = view.request.user
+    bookings = Booking.objects.all() if view.coordinator else Booking.objects.filter(person=user)
+    return annotate_waitlist_position(bookings.select_related("session__event")).order_by(
+        "-session__starts_at", "-id"
+    )
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Your bookings (coordinators: everyone's)",
+        responses={200: serializers.BookingSerializer, **error_responses(*READ_LIST)},
+    )
+)
+class BookingListView(ApiView, generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = serializers.BookingSerializer
+    filterset_class = BookingFilter
+
+    def get_queryset(self):
+        return visible_bookings(self)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="A booking",
+        responses={200: serializers.BookingSerializer, **error_responses(*READ_ONE)},
+    )
+)
+class BookingDetailView(ApiView, generics.RetrieveAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = serializers.BookingSerializer
+
+    def get_queryset(self):
+        return visible_bookings(self)
+
+
+@extend_schema(
+    summary="Cancel a booking",
+    description="Allowed until the session starts (late within the late-cancellation period). "
+    "A freed place goes to the head of the waitlist at once.",
+    request=None,
+    responses={200: serializers.BookingSerializer, **error_responses(*WRITE)},
+)
+class BookingCancelView(ApiView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = serializers.BookingSerializer
+
+    def post(self, request, pk: int):
+        booking = get_object_or_404(visible_bookings(self), pk=pk)
+        booking_services.cancel_booking(booking, by=request.user)
+        return Response(self.get_serializer(visible_bookings(self).get(pk=pk)).data)
+
+
+@extend_schema(
+    summary="Mark attendance (the session's trainers, coordinators)",
+    request=serializers.AttendanceSerializer,
+    responses={200: serializers.AttendeeSerializer, **error_responses(*WRITE)},
+    examples=[OpenApiExample("Attended", request_only=True, value={"attendance": "attended"})],
+)
+class BookingAttendanceView(ApiView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = serializers.AttendanceSerializer
+
+    def post(self, request, pk: int):
+        attendance = validated(serializers.AttendanceSerializer, request.data)["attendance"]
+        booking = self.booking(pk)
+        booking_services.mark_attendance(booking, attendance=attendance, by=request.user)
+        updated = annotate_waitlist_position(
+            Booking.objects.select_related("person__organisation")
+        ).get(pk=pk)
+        return Response(serializers.AttendeeSerializer(updated).data)
+
+    def booking(self, pk: int) -> Booking:
+        """The booking, if the caller may see it at all (the service decides the rest)."""
+        user = self.request.user
+        booking = (
+            Booking.objects.annotate(viewer_is_trainer=trains(user, OuterRef("session")))
+            .filter(pk=pk)
+            .first()
+        )
+        if booking is None or not (
+            booking.person_id == user.pk or booking.viewer_is_trainer or self.coordinator
+        ):
+            raise exceptions.NotFound("No Booking matches the given query.")
+        return booking
+
+
+@extend_schema(
+    summary="You",
+    description="Your profile, roles and the secret address of your calendar feed "
+    "(and of your trainer feed, for trainers).",
+    responses={200: serializers.MeSerializer, **error_responses()},
+)
+class MeView(ApiView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = serializers.MeSerializer
+
+    def get(self, request):
+        return Response(self.get_serializer(request.user).data)
