@@ -28,6 +28,18 @@ def test_page_answers_503_with_retry_after(client):
     assert "Content-Security-Policy" in response
 
 
+@pytest.mark.usefixtures("database_down")
+def test_api_answers_503_json_with_retry_after(client):
+    response = client.get("/api/v1/sessions/")
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "2"
+    assert response.json() == {
+        "code": "service_unavailable",
+        "detail": "The service is briefly unavailable. Please try again in a moment.",
+    }
+
+
 def test_other_errors_are_left_to_the_500_handler(rf):
     middleware = DatabaseUnavailableMiddleware(lambda request: None)
 
