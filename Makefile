@@ -47,6 +47,10 @@ run: install static
 		$(PY) manage.py db_worker & \
 		$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
+# Not part of `make test` or CI: it needs PostgreSQL (BENCH_DATABASE_URL) and a few minutes.
+bench: install-test
+	$(PY) -m bench.run
+
 worker: install
 	$(PY) manage.py db_worker
 

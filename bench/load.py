@@ -1,0 +1,158 @@
+"""A bounded async load generator: N clients, a fixed duration, a finite list of requests.
+
+Every client takes the next request from a shared list, so no request (and, for bookings, no
+person) is used twice; a phase ends when its time is up or its list is used up, whichever
+comes first, and no request may run longer than the client timeout.
+"""
+
+import asyncio
+import json
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+
+def nearest_rank(ordered: Sequence[float], fraction: float) -> float:
+    """The value at ``fraction`` of a sorted sequence, by the nearest-rank method."""
+    if not ordered:
+        return float("nan")
+    rank = math.ceil(fraction * len(ordered) - 1e-9)  # 0.95 * 100 is 95.00000000000001
+    return ordered[min(len(ordered), max(rank, 1)) - 1]
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    headers: dict = field(default_factory=dict)
+    body: bytes | None = None
+    key: object = None  # what the result belongs to (e.g. the session id of a booking)
+
+
+@dataclass
+class Outcome:
+    status: int
+    latency: float
+    key: object = None
+    body: dict | None = None
+
+
+@dataclass
+class PhaseResult:
+    clients: int
+    duration: float
+    outcomes: list[Outcome]
+    taken: int
+    exhausted: bool
+
+    @property
+    def count(self) -> int:
+        return len(self.outcomes)
+
+    @property
+    def throughput(self) -> float:
+        return self.count / self.duration if self.duration else 0.0
+
+    def percentile(self, fraction: float) -> float:
+        """Latency in ms at ``fraction`` (nearest rank)."""
+        return nearest_rank(sorted(outcome.latency for outcome in self.outcomes), fraction) * 1000
+
+    def statuses(self) -> dict[str, int]:
+        counts = Counter()
+        for outcome in self.outcomes:
+            label = str(outcome.status)
+            if outcome.body and outcome.status >= 400 and "code" in outcome.body:
+                label = f"{outcome.status} {outcome.body['code']}"
+            elif outcome.body and outcome.status == 201 and "status" in outcome.body:
+                label = f"201 {outcome.body['status']}"
+            counts[label] += 1
+        return dict(sorted(counts.items()))
+
+    def summary(self) -> dict:
+        return {
+            "clients": self.clients,
+            "requests": self.count,
+            "seconds": round(self.duration, 3),
+            "rps": round(self.throughput, 1),
+            "p50_ms": round(self.percentile(0.50), 2),
+            "p95_ms": round(self.percentile(0.95), 2),
+            "p99_ms": round(self.percentile(0.99), 2),
+            "statuses": self.statuses(),
+            "ran_out_of_requests": self.exhausted,
+        }
+
+
+async def _run(
+    base_url: str,
+    requests: Sequence[Request],
+    *,
+    clients: int,
+    duration: float,
+    timeout: float,
+    keep_body: Callable[[int], bool],
+) -> PhaseResult:
+    outcomes: list[Outcome] = []
+    taken = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(
+        base_url=base_url, limits=limits, timeout=timeout, trust_env=False
+    ) as client:
+        started = time.perf_counter()
+        deadline = started + duration
+
+        async def one_client() -> None:
+            nonlocal taken
+            while time.perf_counter() < deadline and taken < len(requests):
+                request = requests[taken]
+                taken += 1
+                sent = time.perf_counter()
+                try:
+                    response = await client.request(
+                        request.method, request.path, headers=request.headers, content=request.body
+                    )
+                    status, content = response.status_code, response.content
+                except httpx.HTTPError as error:
+                    # Counted as status 599 with the error's class as its code.
+                    status = 599
+                    content = json.dumps({"code": type(error).__name__}).encode()
+                latency = time.perf_counter() - sent
+                body = None
+                if content and keep_body(status):
+                    try:
+                        body = json.loads(content)
+                    except ValueError:
+                        body = None
+                outcomes.append(Outcome(status, latency, request.key, body))
+
+        await asyncio.wait_for(
+            asyncio.gather(*(one_client() for _ in range(clients))),
+            timeout=duration + timeout + 5,
+        )
+        elapsed = time.perf_counter() - started
+    return PhaseResult(clients, elapsed, outcomes, taken, taken >= len(requests))
+
+
+def run_phase(
+    base_url: str,
+    requests: Sequence[Request],
+    *,
+    clients: int,
+    duration: float,
+    timeout: float = 30.0,
+    keep_body: Callable[[int], bool] = lambda status: False,
+) -> PhaseResult:
+    """Drive ``requests`` at ``clients`` concurrent connections for up to ``duration`` seconds."""
+    return asyncio.run(
+        _run(
+            base_url,
+            requests,
+            clients=clients,
+            duration=duration,
+            timeout=timeout,
+            keep_body=keep_body,
+        )
+    )
