@@ -6,12 +6,13 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-test run worker test test-sqlite test-postgres lint format bench screenshots static clean
+.PHONY: help install install-test run worker test test-sqlite test-postgres lint format audit bench screenshots static clean
 
 help:
 	@echo "make run     - install, migrate, load demo data, serve http://$(HOST):$(PORT) with the worker"
 	@echo "make test    - install test dependencies and run the whole suite"
 	@echo "make lint    - ruff check and format check"
+	@echo "make audit   - known vulnerabilities in installed packages (pip-audit), ruff security rules"
 	@echo "make bench   - benchmarks against PostgreSQL (see docs/performance.md)"
 
 $(BIN)/activate:
@@ -59,6 +60,12 @@ test: install-test static
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# pip-audit asks PyPI's JSON API about every installed package (needs network). AUDIT_STRICT=1
+# also fails when a package could not be looked up, which a release check should insist on.
+audit: install-test
+	$(BIN)/pip-audit --progress-spinner off --skip-editable --desc on $(if $(AUDIT_STRICT),--strict)
+	$(BIN)/ruff check --select S --no-fix .
 
 format: install-test
 	$(BIN)/ruff format .

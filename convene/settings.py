@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -50,11 +51,56 @@ if HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading commits the whole registrable domain (often a council's) to HTTPS for
+        # years, so it is the domain owner's decision (SECURE_HSTS_PRELOAD=true), not a default.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# How many reverse proxies (nginx, a load balancer) stand in front of gunicorn and append the
+# client's address to X-Forwarded-For; rate limits then see people, not the proxy.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Content Security Policy (django-csp 4): scripts, styles, fonts and images from our own origin
+# only; no inline scripts or styles, no eval, no plugins, no framing. Templates load their
+# JavaScript and CSS as files (see docs/deployment.md).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **({"upgrade-insecure-requests": True} if HTTPS else {}),
+    },
+}
+# Browser features Convene never uses, switched off for it and anything it embeds
+# (convene.middleware.PermissionsPolicyMiddleware writes the header).
+PERMISSIONS_POLICY = dict.fromkeys(
+    [
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    ],
+    "()",
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -76,10 +122,13 @@ INSTALLED_APPS = [
     "audit",
     "api",
     "staff",
+    "csp",
 ]
 
 MIDDLEWARE = [
+    "convene.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "convene.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -87,6 +136,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "convene.middleware.PermissionsPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "convene.urls"
@@ -209,6 +260,9 @@ REST_FRAMEWORK = {
         "booking": env.str("THROTTLE_BOOKING", default="30/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Throttles key on REMOTE_ADDR, which ClientAddressMiddleware sets from trusted proxies;
+    # DRF's own default would trust a client-supplied X-Forwarded-For.
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Convene API",
@@ -236,12 +290,20 @@ RETENTION_INACTIVE = timedelta(days=env.int("RETENTION_INACTIVE_DAYS", default=3
 RETENTION_UNUSED_ACCOUNT = timedelta(days=env.int("RETENTION_UNUSED_ACCOUNT_DAYS", default=183))
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 
+# Logs go to stderr: plain text locally, one JSON object a line in production (LOG_FORMAT).
+# The "booking" and "audit" loggers carry ids and codes only, never names, emails or notes.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

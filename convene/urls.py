@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from accounts.privacy_views import privacy_notice
+from convene.health import healthz
 
 admin.site.site_header = "Convene administration"
 admin.site.site_title = "Convene"
@@ -11,6 +12,7 @@ admin.site.site_title = "Convene"
 handler500 = "api.errors.server_error"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("calendar/", include("events.feed_urls")),

@@ -6,6 +6,7 @@ and one VTIMEZONE written as the standard RRULE pair, which every client reads t
 (ical.js, behind Thunderbird, misreads a zone written as a list of RDATEs for later years).
 """
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -24,6 +25,11 @@ from icalendar import (
 
 LONDON_TZID = "Europe/London"
 PRODID = "-//Convene//Convene booking system//EN"
+# RFC 5545 parameter values cannot hold control characters and icalendar writes them through,
+# after which readers drop the whole property (an ATTENDEE without its person). A backslash is
+# legal there, but some readers (python-icalendar among them) take "\;" as an escape and swallow
+# the next parameter. Neither belongs in a name; line breaks are kept (RFC 6868 encodes them).
+PARAMETER_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\\]")
 
 
 def london_vtimezone() -> Timezone:
@@ -164,7 +170,8 @@ def booking_vevent(booking, *, for_invitation: bool = False, now: datetime | Non
         organiser.params["cn"] = settings.PARTNERSHIP_NAME
         event.add("organizer", organiser)
         attendee = vCalAddress(f"mailto:{booking.person.email}")
-        attendee.params["cn"] = booking.person.full_name or booking.person.email
+        name = PARAMETER_UNSAFE.sub("", booking.person.full_name).strip()
+        attendee.params["cn"] = name or booking.person.email
         attendee.params["role"] = "REQ-PARTICIPANT"
         attendee.params["partstat"] = "DECLINED" if cancelled else "ACCEPTED"
         attendee.params["rsvp"] = "FALSE"

@@ -1,0 +1,88 @@
+"""Site-wide request handling: security headers, client addresses, database outages."""
+
+import logging
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.utils.cache import add_never_cache_headers
+
+logger = logging.getLogger(__name__)
+
+
+class PermissionsPolicyMiddleware:
+    """Set ``Permissions-Policy`` from ``settings.PERMISSIONS_POLICY`` (feature → allowlist).
+
+    A response that sets its own header keeps it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        policy = getattr(settings, "PERMISSIONS_POLICY", {})
+        if policy:
+            response.headers.setdefault(
+                "Permissions-Policy",
+                ", ".join(f"{feature}={allow}" for feature, allow in policy.items()),
+            )
+        return response
+
+
+class ClientAddressMiddleware:
+    """Behind ``TRUSTED_PROXY_COUNT`` reverse proxies, take the client's address from the hop
+    the nearest trusted proxy added to ``X-Forwarded-For``.
+
+    Rate limits (sign-in links per address, the API's anonymous throttle) key on
+    ``REMOTE_ADDR``; behind nginx that is the proxy for everyone. Earlier hops are whatever the
+    client sent and are never trusted. With no trusted proxy (the default) nothing changes.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+        if proxies:
+            forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+            hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+            if len(hops) >= proxies:
+                request.META["REMOTE_ADDR"] = hops[-proxies]
+        return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 with ``Retry-After`` when the database connection fails, not a bare 500.
+
+    A dropped or refused connection (failover, restart, an administrator ending the backend) or
+    a deadlock leaves nothing changed, so the client may simply try again: bookings cannot be
+    doubled (one active booking per person) and API clients can resend their Idempotency-Key.
+    DRF re-raises errors it does not handle, so API views arrive here too.
+    """
+
+    RETRY_AFTER_SECONDS = 2
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error("database unavailable: %s", type(exception).__name__, exc_info=exception)
+        detail = "The service is briefly unavailable. Please try again in a moment."
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"code": "service_unavailable", "detail": detail}, status=503)
+        else:
+            response = HttpResponse(
+                '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">'
+                "<title>Service unavailable</title></head><body><h1>Sorry, the service is "
+                f"unavailable</h1><p>{detail}</p><p>Nothing was changed.</p></body></html>",
+                status=503,
+            )
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        add_never_cache_headers(response)
+        return response
