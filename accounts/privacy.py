@@ -24,6 +24,8 @@ from audit.services import record
 from booking import services as booking_services
 from booking.exceptions import NotAllowed
 from booking.models import Booking
+from notifications import services as notifications
+from notifications.kinds import Kind
 
 # Outbox rows still to be sent are kept (a cancellation must still reach the person's
 # calendar); the rest are deleted when the person is anonymised.
@@ -60,6 +62,10 @@ def erase_person(person: User, *, by: User, now: datetime | None = None) -> Eras
     for booking in future.select_related("session"):
         booking_services.cancel_booking(booking, by=by, now=now)
         erasure.cancelled.append(booking.pk)
+        # Booking messages are normally written by the worker a moment later; by then the
+        # address is gone, so the cancellation is written to the outbox now. The worker's
+        # own attempt finds the same dedupe key and adds nothing.
+        notifications.booking_changed(booking_id=booking.pk, kind=Kind.BOOKING_CANCELLED)
     with transaction.atomic():
         erasure.kept = Booking.objects.filter(person=person).count()
         anonymise_person(person, now=now)
