@@ -376,4 +376,4 @@ def _display(value) -> str:
 
 
 def _notify_booking(booking_id: int, kind: str) -> None:
-    transaction.on_commit(partial(notify.booking_changed_later, booking_id=booking_id, kind=kind))
+    notify.booking_changed_later(booking_id=booking_id, kind=kind)

@@ -1,13 +1,15 @@
 """Outbound messages: the hand-off from the booking rules, the outbox, and delivery.
 
-The booking rules call ``booking_changed_later`` (which runs ``booking_changed`` as a background
-task, keeping rendering out of the booking request), ``session_changed`` and ``session_cancelled``
-after their transaction commits. Each renders the message(s), stores them in the outbox
-(``Notification``) under a unique dedupe key, and enqueues one background task per message.
-The task calls ``deliver_notification``, which claims the row with an atomic status change
-before it talks to the mail server, so a duplicated task, a retried task or two workers can never
-send the same message twice. A failed attempt is retried with exponential backoff up to
-``NOTIFICATION_MAX_ATTEMPTS``, then the message is marked failed for a coordinator to retry.
+The booking rules call ``booking_changed_later`` inside their transaction (it queues
+``booking_changed`` as a background task in that same transaction when the task backend shares
+the bookings' database, else on commit; rendering stays out of the booking request), and
+``session_changed`` and ``session_cancelled`` after their transaction commits. Each renders
+the message(s), stores them in the outbox (``Notification``) under a unique dedupe key, and
+enqueues one background task per message. The task calls ``deliver_notification``, which
+claims the row with an atomic status change before it talks to the mail server, so a duplicated
+task, a retried task or two workers can never send the same message twice. A failed attempt is
+retried with exponential backoff up to ``NOTIFICATION_MAX_ATTEMPTS``, then the message is
+marked failed for a coordinator to retry.
 """
 
 import contextlib
@@ -21,7 +23,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import make_msgid
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
@@ -60,7 +62,8 @@ def suppressed():
         _suppressed.reset(token)
 
 
-# The hand-off from the booking rules (called on commit).
+# The hand-off from the booking rules (booking changes inside their transaction, the rest on
+# commit).
 
 
 def _after_commit(hook):
@@ -86,17 +89,54 @@ def booking_changed(*, booking_id: int, kind: str) -> None:
     queue_booking_messages([booking], kind=kind)
 
 
-@_after_commit
 def booking_changed_later(*, booking_id: int, kind: str) -> None:
-    """Run ``booking_changed`` in the background: the request that booked pays one INSERT.
+    """Queue ``booking_changed`` as a background task for a booking changed in this transaction.
 
-    Rendering the message and writing the outbox row cost a booking request seven queries,
-    two more commits and about 40% of its CPU time (see docs/performance.md).
+    Called inside the booking's transaction. When the task backend stores its tasks in the
+    bookings' own database (the default ``DatabaseBackend``), the task row is written right here,
+    so the booking and its message commit or roll back together: a dropped connection after the
+    COMMIT cannot lose the message, and a rolled-back booking leaves no task behind (the worker
+    never sees an uncommitted row). An error here propagates and rolls the booking back, so a
+    booking is never committed without its message. Any other backend (immediate, external
+    queue) would run or publish before the commit, so it is handed the task on commit instead.
+
+    Rendering the message and writing the outbox row stay in the task: they would cost a
+    booking request seven queries, two more commits and about 40% of its CPU time
+    (see docs/performance.md).
     """
+    if _suppressed.get():
+        return
+    if _tasks_share_the_bookings_database():
+        _enqueue_booking_message(booking_id=booking_id, kind=kind)
+    else:
+        transaction.on_commit(
+            functools.partial(_enqueue_booking_message_on_commit, booking_id=booking_id, kind=kind)
+        )
+
+
+def _booking_message_task():
     # Imported here because the task module imports this one (tasks call services).
     from notifications.tasks import queue_booking_message
 
-    queue_booking_message.enqueue(booking_id=booking_id, kind=kind)
+    return queue_booking_message
+
+
+def _tasks_share_the_bookings_database() -> bool:
+    """Whether the booking-message task is stored by the database backend in the database (and
+    so the transaction) that bookings are written to."""
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if not isinstance(_booking_message_task().get_backend(), DatabaseBackend):
+        return False
+    return router.db_for_write(DBTaskResult) == router.db_for_write(Booking)
+
+
+def _enqueue_booking_message(*, booking_id: int, kind: str) -> None:
+    _booking_message_task().enqueue(booking_id=booking_id, kind=kind)
+
+
+_enqueue_booking_message_on_commit = _after_commit(_enqueue_booking_message)
 
 
 @_after_commit

@@ -1,8 +1,10 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django_tasks.exceptions import InvalidTaskError
+from django_tasks_db.models import DBTaskResult
 
 from audit.models import AuditEvent
 from booking import services
@@ -291,56 +293,110 @@ def queries_run(action) -> int:
 
 
 @pytest.mark.parametrize("already_booked", [1, 3])
-def test_book_session_runs_three_queries(session, person, already_booked):
+def test_book_session_runs_four_queries(session, person, already_booked):
     session.capacity = 10
     session.save()
     book(session, already_booked)
 
-    # lock the session, count places and the person's bookings, insert
-    assert queries_run(lambda: services.book_session(session, person=person)) == 3
+    # lock the session, count places and the person's bookings, insert, insert the message task
+    assert queries_run(lambda: services.book_session(session, person=person)) == 4
 
 
 @pytest.mark.parametrize("waiting", [1, 3])
-def test_cancel_booking_with_promotion_runs_six_queries(session, waiting):
+def test_cancel_booking_with_promotion_runs_eight_queries(session, waiting):
     confirmed, _ = book(session, 2)
     book(session, waiting)
 
-    # lock, reload booking, update it, count confirmed, pick the waitlist head, promote
-    assert queries_run(lambda: services.cancel_booking(confirmed, by=confirmed.person)) == 6
+    # lock, reload booking, update it, its message task, count confirmed, pick the waitlist
+    # head, promote, the promoted person's message task
+    assert queries_run(lambda: services.cancel_booking(confirmed, by=confirmed.person)) == 8
 
 
-def test_cancel_waitlisted_booking_runs_three_queries(session):
+def test_cancel_waitlisted_booking_runs_four_queries(session):
     book(session, 2)
     (waiting,) = book(session, 1)
 
-    # lock, reload booking, update it: nothing to promote
-    assert queries_run(lambda: services.cancel_booking(waiting, by=waiting.person)) == 3
+    # lock, reload booking, update it, its message task: nothing to promote
+    assert queries_run(lambda: services.cancel_booking(waiting, by=waiting.person)) == 4
 
 
 @pytest.mark.parametrize("promoted", [1, 3])
-def test_change_capacity_runs_six_queries_however_many_are_promoted(session, coordinator, promoted):
+def test_change_capacity_runs_six_queries_plus_one_message_task_per_promoted_person(
+    session, coordinator, promoted
+):
     book(session, 2 + promoted)
     assert coordinator.is_coordinator  # the role lookup is cached, as in a request
 
-    # lock, count confirmed, pick the waitlist head, promote, save the session, audit
+    # lock, count confirmed, pick the waitlist heads, promote, one message task per promoted
+    # person, save the session, audit
     assert (
         queries_run(
             lambda: services.change_capacity(session, capacity=2 + promoted, by=coordinator)
         )
-        == 6
+        == 6 + promoted
     )
 
 
-def test_book_session_sends_nothing_when_rolled_back(
+def message_tasks() -> list[dict]:
+    return [
+        task.args_kwargs["kwargs"]
+        for task in DBTaskResult.objects.filter(task_path__endswith=".queue_booking_message")
+    ]
+
+
+def test_book_session_queues_its_message_in_the_booking_transaction(
     session, person, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks() as callbacks:
-        services.book_session(session, person=person)
-    assert len(callbacks) == 1
+        booking = services.book_session(session, person=person)
 
-    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(AlreadyBooked):
-        services.book_session(session, person=person)
+    # The task row is written before the commit, not by an on-commit hook.
     assert callbacks == []
+    assert message_tasks() == [{"booking_id": booking.pk, "kind": "booking_confirmed"}]
+
+
+def book_then_fail(session, person):
+    with transaction.atomic():
+        services.book_session(session, person=person)
+        raise RuntimeError("the surrounding change fails")
+
+
+def test_book_session_sends_nothing_when_rolled_back(session, person):
+    with pytest.raises(RuntimeError):
+        book_then_fail(session, person)
+
+    assert Booking.objects.count() == 0
+    assert message_tasks() == []
+
+    services.book_session(session, person=person)
+    with pytest.raises(AlreadyBooked):
+        services.book_session(session, person=person)
+    assert len(message_tasks()) == 1
+
+
+def test_book_session_fails_and_writes_nothing_when_its_message_cannot_be_queued(
+    session, person, settings
+):
+    # The backend refuses the task's queue, so enqueueing raises.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["x"]}}
+
+    with pytest.raises(InvalidTaskError):
+        services.book_session(session, person=person)
+
+    assert Booking.objects.count() == 0
+    assert message_tasks() == []
+
+
+def test_book_session_queues_on_commit_with_an_immediate_backend(
+    session, person, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.book_session(session, person=person)
+
+    assert len(callbacks) == 1
+    assert message_tasks() == []
 
 
 # Every refusal, with the code and HTTP status the API and the web UI show.

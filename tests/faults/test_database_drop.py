@@ -101,12 +101,6 @@ def test_bookings_survive_terminated_connections():
     assert last_confirmed <= first_waitlisted
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Known gap (reported to the lead): a booking's message is queued (a task row) in an "
-    "on-commit hook, after the booking's transaction, and the hook logs and drops a database "
-    "error; a connection lost between the two commits loses that person's confirmation.",
-)
 def test_every_committed_booking_has_its_message_queued_after_terminated_connections():
     session = SessionFactory(capacity=CAPACITY, waitlist_enabled=True)
     people = UserFactory.create_batch(PEOPLE)
