@@ -145,16 +145,18 @@ def test_booking_request_queries(api):
     assert response.status_code == 201
     assert response.json()["waitlist_position"] == 1
     statements = [query["sql"].split()[0] for query in queries.captured_queries]
-    # token, idempotency lookup, session; the service's transaction: lock, counts, booking;
-    # then the idempotency record. Seven statements plus BEGIN and COMMIT.
+    # token, idempotency lookup; then one transaction: session, the service's savepoint with
+    # lock, counts and booking, and the idempotency record, so both commit or neither does.
     assert statements == [
-        "SELECT",
         "SELECT",
         "SELECT",
         "BEGIN",
         "SELECT",
+        "SAVEPOINT",
+        "SELECT",
         "SELECT",
         "INSERT",
-        "COMMIT",
+        "RELEASE",
         "INSERT",
+        "COMMIT",
     ]
