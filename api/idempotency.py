@@ -14,7 +14,7 @@ import re
 from datetime import timedelta
 from functools import wraps
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -55,27 +55,38 @@ def idempotent(handler):
             return Response(
                 stored.body, status=stored.status_code, headers={"Idempotent-Replayed": "true"}
             )
+        stored = False
         try:
-            response = handler(view, request, *args, **kwargs)
+            # A success is stored in the same transaction as the change it describes: if the
+            # connection drops before COMMIT, neither exists and the retry books afresh; after
+            # it, the retry replays. Storing it later could lose the record but keep the booking.
+            with transaction.atomic():
+                response = handler(view, request, *args, **kwargs)
+                if response.status_code < 300:
+                    _store(request, key, fingerprint, response)
+                    stored = True
         except Exception as exc:
             # The error response is the result to store; handle_exception re-raises the
             # unexpected ones (a server error is never stored).
             response = view.handle_exception(exc)
-        if response.status_code < 500:
-            # One plain INSERT: no transaction of its own (that would cost a BEGIN and a COMMIT
-            # on SQLite). A conflict means a concurrent retry stored its result first, and both
-            # describe one outcome.
+        if not stored and response.status_code < 500:
+            # A refusal changed nothing, so a plain INSERT will do. A conflict means a
+            # concurrent retry stored its result first, and both describe one outcome.
             with contextlib.suppress(IntegrityError):
-                IdempotencyKey.objects.create(
-                    user=request.user,
-                    key=key,
-                    fingerprint=fingerprint,
-                    status_code=response.status_code,
-                    body=response.data,
-                )
+                _store(request, key, fingerprint, response)
         return response
 
     return wrapper
+
+
+def _store(request, key: str, fingerprint: str, response) -> None:
+    IdempotencyKey.objects.create(
+        user=request.user,
+        key=key,
+        fingerprint=fingerprint,
+        status_code=response.status_code,
+        body=response.data,
+    )
 
 
 def _fingerprint(request) -> str:

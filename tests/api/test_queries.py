@@ -144,18 +144,21 @@ def test_booking_request_queries(api):
     assert response.status_code == 201
     assert response.json()["waitlist_position"] == 1
     statements = [query["sql"].split()[0] for query in queries.captured_queries]
-    # token, idempotency lookup, session; the service's transaction: lock, counts, booking,
-    # its message task; then the idempotency record. Eight statements plus BEGIN and COMMIT.
+    # token, idempotency lookup; then one transaction: session, the service's savepoint with
+    # lock, counts, booking and its message task, and the idempotency record, so all commit or
+    # none does.
     assert statements == [
-        "SELECT",
         "SELECT",
         "SELECT",
         "BEGIN",
         "SELECT",
+        "SAVEPOINT",
+        "SELECT",
         "SELECT",
         "INSERT",
         "INSERT",
-        "COMMIT",
+        "RELEASE",
         "INSERT",
+        "COMMIT",
     ]
-    assert 'INTO "django_tasks_database_dbtaskresult"' in queries.captured_queries[7]["sql"]
+    assert 'INTO "django_tasks_database_dbtaskresult"' in queries.captured_queries[8]["sql"]

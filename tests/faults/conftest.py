@@ -4,9 +4,6 @@ Everything listens on 127.0.0.1 only, every wait has a deadline, and every proce
 is killed at teardown.
 """
 
-import asyncio
-import email
-import email.policy
 import http.client
 import os
 import random
@@ -16,56 +13,15 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
 from pathlib import Path
 
 import psycopg
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import connection
 
+from tests.smtp import SmtpServer
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class Inbox:
-    """Keeps every accepted message; ``delay`` makes each one take a while, like a real relay."""
-
-    def __init__(self, delay: float = 0.0):
-        self.delay = delay
-        self.received: list[email.message.EmailMessage] = []
-        self.recipients: list[list[str]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        self.received.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        self.recipients.append(list(envelope.rcpt_tos))
-        return "250 Message accepted for delivery"
-
-    def message_ids(self) -> Counter:
-        return Counter(message["Message-ID"] for message in self.received)
-
-
-class SmtpServer:
-    """An aiosmtpd server on a fixed loopback port that can go down and come back."""
-
-    def __init__(self, delay: float = 0.0):
-        self.inbox = Inbox(delay)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.controller = None
-
-    def start(self):
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self):
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
 
 
 @pytest.fixture

@@ -98,12 +98,6 @@ def test_api_bookings_survive_terminated_connections(web_server):
             assert len(outcome["seen"]) > 1
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Known gap (reported to the lead): the Idempotency-Key record is written after the "
-    "booking's transaction commits; a connection lost between the two leaves no record, so "
-    "the retry answers 409 already_booked instead of replaying the original 201.",
-)
 def test_api_idempotent_retries_replay_the_original_booking(web_server):
     session = SessionFactory(capacity=CAPACITY, waitlist_enabled=True)
 

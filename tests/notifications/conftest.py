@@ -1,69 +1,16 @@
 """A real SMTP server (aiosmtpd) in the test process, and tasks that run at once."""
 
-import email
-import email.policy
-import socket
 from datetime import timedelta
 
 import icalendar
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import Envelope
 
 from booking.services import book_session
 from tests.factories import SessionFactory, UserFactory, local
+from tests.smtp import SmtpServer
 
 # Bookings in these tests are made on 1 July 2021 for sessions in the Awareness Week.
 BOOKED_ON = local(2021, 7, 1, 9)
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self):
-        self.envelopes: list[Envelope] = []
-        self.refuse: set[str] = set()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 5.1.1 No such mailbox here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    @property
-    def messages(self) -> list[email.message.EmailMessage]:
-        return [
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-            for envelope in self.envelopes
-        ]
-
-
-class SmtpServer:
-    """Start and stop a local SMTP server on a fixed free port, to simulate an outage."""
-
-    def __init__(self):
-        self.inbox = Inbox()
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.controller = None
-
-    def start(self):
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self):
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    @property
-    def messages(self):
-        return self.inbox.messages
 
 
 @pytest.fixture

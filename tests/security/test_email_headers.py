@@ -12,7 +12,7 @@ from booking.services import book_session
 from notifications.messages import build_email
 from notifications.models import Notification
 from tests.factories import EventFactory, SessionFactory, UserFactory
-from tests.faults.conftest import SmtpServer
+from tests.smtp import SmtpServer
 
 HEADERS = {
     "Content-Type",
@@ -114,4 +114,4 @@ def test_hostile_name_and_title_reach_one_recipient_over_smtp(
     assert message["Bcc"] is None
     assert message["Cc"] is None
     assert [a.addr_spec for a in message["To"].addresses] == ["eve@example.org"]
-    assert server.inbox.recipients == [["eve@example.org"]]
+    assert [envelope.rcpt_tos for envelope in server.inbox.envelopes] == [["eve@example.org"]]
