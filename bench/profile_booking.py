@@ -83,7 +83,11 @@ def main() -> int:
         book(person)
     profiler.disable()
     out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative")
+    stats = (
+        pstats.Stats(profiler, stream=out)
+        .strip_dirs()
+        .sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
+    )
     stats.print_stats(40)
     print(out.getvalue())
     return 0
