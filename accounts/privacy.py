@@ -65,7 +65,7 @@ def erase_person(person: User, *, by: User, now: datetime | None = None) -> Eras
         # Booking messages are normally written by the worker a moment later; by then the
         # address is gone, so the cancellation is written to the outbox now. The worker's
         # own attempt finds the same dedupe key and adds nothing.
-        notifications.booking_changed(booking_id=booking.pk, kind=Kind.BOOKING_CANCELLED)
+        notifications.booking_changed(booking_ids=[booking.pk], kind=Kind.BOOKING_CANCELLED)
     with transaction.atomic():
         erasure.kept = Booking.objects.filter(person=person).count()
         anonymise_person(person, now=now)

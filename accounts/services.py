@@ -30,13 +30,13 @@ def user_for_api_token(raw: str) -> User | None:
     Records when the token was last used, to the nearest ``LAST_USED_RESOLUTION``.
     """
     now = timezone.now()
-    token = (
-        ApiToken.objects.active(now)
-        .select_related("user")
-        .filter(key_hash=hash_token(raw), user__is_active=True)
-        .first()
-    )
-    if token is None:
+    try:
+        token = (
+            ApiToken.objects.active(now)
+            .select_related("user")
+            .get(key_hash=hash_token(raw), user__is_active=True)
+        )
+    except ApiToken.DoesNotExist:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -336,11 +336,12 @@ class SessionBookingsView(ApiView):
     @idempotent
     def post(self, request, pk: int):
         fields = validated(serializers.BookingCreateSerializer, request.data)
-        session = Session.objects.select_related("event__programme").filter(pk=pk).first()
-        if session is None or not (session.event.programme.published or self.coordinator):
-            raise exceptions.NotFound("No Session matches the given query.")
+        # The session is read (and its publication checked) under the booking lock.
         booking = booking_services.book_session(
-            session, person=request.user, source=Booking.Source.API, **fields
+            Session(pk=pk),
+            person=request.user,
+            source=Booking.Source.API,
+            **fields,
         )
         return Response(
             serializers.BookingCreatedSerializer(booking).data, status=status.HTTP_201_CREATED

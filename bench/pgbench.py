@@ -19,8 +19,8 @@ from bench.database import connect_kwargs
 from bench.load import nearest_rank
 
 SESSION_LOCK = re.compile(r'("events_session"\."id" = )\d+')
-COUNT_SESSION = re.compile(r'("booking_booking"\."session_id" = )\d+')
-COUNT_PERSON = re.compile(r'("booking_booking"\."person_id" = )\d+')
+COUNT_SESSION = re.compile(r'(\bsession_id"? = )\d+')
+COUNT_PERSON = re.compile(r'(\bperson_id"? = )\d+')
 INSERT = re.compile(
     r'^INSERT INTO "booking_booking" \((?P<columns>[^)]*)\) '
     r"VALUES \((?P<values>.*)\)(?P<rest> RETURNING .*)$",
@@ -51,7 +51,7 @@ def capture_booking_sql(session, person) -> list[str]:
 
     with CaptureQueriesContext(connection) as captured:
         book_session(session, person=person, source=Booking.Source.API)
-    return [query["sql"] for query in captured.captured_queries]
+    return [_one_line(query["sql"]) for query in captured.captured_queries]
 
 
 def not_replayed(statements: list[str]) -> list[str]:

@@ -355,7 +355,10 @@ def seed(config: BenchConfig, results: dict) -> dict:
     budgets["published_sessions"] = Session.objects.published().count()
     results["queries"] = budgets
 
-    probe = User.objects.create_user("bench.probe@example.org", full_name="Bench Probe")
+    # The probe books one of pgbench's own (unlisted) sessions, which only a coordinator can.
+    probe = User.objects.create_user(
+        "bench.probe@example.org", full_name="Bench Probe", is_superuser=True
+    )
     statements = capture_booking_sql(Session.objects.get(pk=probe_session), probe)
     results["booking_sql"] = statements
     results["not_replayed_by_pgbench"] = not_replayed(statements)

@@ -11,6 +11,14 @@ class BookingError(Exception):
         super().__init__(self.detail)
 
 
+class SessionNotFound(BookingError):
+    """No such session, or one that is not published (which the person may not know of)."""
+
+    code = "not_found"
+    status = 404
+    default_detail = "No Session matches the given query."
+
+
 class AlreadyBooked(BookingError):
     code = "already_booked"
     default_detail = "You already have a place or a waitlist place at this session."

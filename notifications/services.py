@@ -1,8 +1,9 @@
 """Outbound messages: the hand-off from the booking rules, the outbox, and delivery.
 
-The booking rules call ``booking_changed_later`` inside their transaction (it queues
-``booking_changed`` as a background task in that same transaction when the task backend shares
-the bookings' database, else on commit; rendering stays out of the booking request), and
+The booking rules call ``booking_made_later`` and ``booking_changed_later`` inside their
+transaction (they queue ``booking_made`` or ``booking_changed`` as a background task in that
+same transaction when the task backend shares the bookings' database, else on commit; rendering
+stays out of the booking request), and
 ``session_changed`` and ``session_cancelled`` after their transaction commits. Each renders
 the message(s), stores them in the outbox (``Notification``) under a unique dedupe key, and
 enqueues one background task per message. The task calls ``deliver_notification``, which
@@ -83,14 +84,29 @@ def _after_commit(hook):
 
 
 @_after_commit
-def booking_changed(*, booking_id: int, kind: str) -> None:
-    """Tell the booking's person what happened to their booking."""
-    booking = _bookings().get(pk=booking_id)
+def booking_changed(*, booking_ids: list[int], kind: str) -> None:
+    """Tell each booking's person what happened to their booking."""
+    queue_booking_messages(list(_bookings().filter(pk__in=booking_ids)), kind=kind)
+
+
+@_after_commit
+def booking_made(*, ical_uid: str) -> None:
+    """Tell the person about their new booking: a confirmed place, or a place on the waitlist.
+
+    The message is decided from the row, not passed in: ``book_session`` queues this before it
+    knows the outcome (see ``booking_made_later``). A booking that started on the waitlist keeps
+    its ``waitlisted_at`` when promoted, so a late-running task still sends the waitlist
+    message, and the promotion sends its own.
+    """
+    booking = _bookings().filter(ical_uid=ical_uid).first()
+    if booking is None:
+        return
+    kind = Kind.BOOKING_CONFIRMED if booking.waitlisted_at is None else Kind.BOOKING_WAITLISTED
     queue_booking_messages([booking], kind=kind)
 
 
-def booking_changed_later(*, booking_id: int, kind: str) -> None:
-    """Queue ``booking_changed`` as a background task for a booking changed in this transaction.
+def booking_changed_later(*, booking_ids: list[int], kind: str) -> None:
+    """Queue ``booking_changed`` as one background task for bookings changed in this transaction.
 
     Called inside the booking's transaction. When the task backend stores its tasks in the
     bookings' own database (the default ``DatabaseBackend``), the task row is written right here,
@@ -104,39 +120,51 @@ def booking_changed_later(*, booking_id: int, kind: str) -> None:
     booking request seven queries, two more commits and about 40% of its CPU time
     (see docs/performance.md).
     """
+    _later("queue_booking_messages", booking_ids=list(booking_ids), kind=kind)
+
+
+def booking_made_later(*, ical_uid) -> None:
+    """Queue ``booking_made`` for a booking this transaction is about to make.
+
+    ``book_session`` calls this before it takes the session lock, naming the booking by the
+    calendar UID it already has (its primary key comes with the INSERT), so the task's INSERT
+    is not among the statements every other booking for the session waits on. Same rules as
+    ``booking_changed_later``: committed or rolled back with the booking.
+    """
+    _later("queue_booking_made_message", ical_uid=str(ical_uid))
+
+
+def _later(task_name: str, **kwargs) -> None:
     if _suppressed.get():
         return
-    if _tasks_share_the_bookings_database():
-        _enqueue_booking_message(booking_id=booking_id, kind=kind)
+    task = _task(task_name)
+    if _tasks_share_the_bookings_database(task):
+        task.enqueue(**kwargs)
     else:
-        transaction.on_commit(
-            functools.partial(_enqueue_booking_message_on_commit, booking_id=booking_id, kind=kind)
-        )
+        transaction.on_commit(functools.partial(_enqueue_on_commit, task_name=task_name, **kwargs))
 
 
-def _booking_message_task():
+def _task(name: str):
     # Imported here because the task module imports this one (tasks call services).
-    from notifications.tasks import queue_booking_message
+    from notifications import tasks
 
-    return queue_booking_message
+    return getattr(tasks, name)
 
 
-def _tasks_share_the_bookings_database() -> bool:
-    """Whether the booking-message task is stored by the database backend in the database (and
-    so the transaction) that bookings are written to."""
+def _tasks_share_the_bookings_database(task) -> bool:
+    """Whether the task is stored by the database backend in the database (and so the
+    transaction) that bookings are written to."""
     from django_tasks_db import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
-    if not isinstance(_booking_message_task().get_backend(), DatabaseBackend):
+    if not isinstance(task.get_backend(), DatabaseBackend):
         return False
     return router.db_for_write(DBTaskResult) == router.db_for_write(Booking)
 
 
-def _enqueue_booking_message(*, booking_id: int, kind: str) -> None:
-    _booking_message_task().enqueue(booking_id=booking_id, kind=kind)
-
-
-_enqueue_booking_message_on_commit = _after_commit(_enqueue_booking_message)
+@_after_commit
+def _enqueue_on_commit(*, task_name: str, **kwargs) -> None:
+    _task(task_name).enqueue(**kwargs)
 
 
 @_after_commit

@@ -6,9 +6,16 @@ from notifications import services
 
 
 @task()
-def queue_booking_message(*, booking_id: int, kind: str) -> None:
-    """Render and queue the message about one booking change, off the request that made it."""
-    services.booking_changed(booking_id=booking_id, kind=kind)
+def queue_booking_made_message(*, ical_uid: str) -> None:
+    """Render and queue the message about a new booking, off the request that made it."""
+    services.booking_made(ical_uid=ical_uid)
+
+
+@task()
+def queue_booking_messages(*, booking_ids: list[int], kind: str) -> None:
+    """Render and queue the messages about a booking change (one per booking, e.g. everyone
+    promoted by one capacity rise), off the request that made it."""
+    services.booking_changed(booking_ids=booking_ids, kind=kind)
 
 
 @task()

@@ -178,6 +178,15 @@ def test_unpublished_session_is_not_found_except_for_coordinators(api, person, c
     error(api(person).get(f"/api/v1/sessions/{session.pk}/"), 404, "not_found")
     error(book(api(person), session), 404, "not_found")
     assert api(coordinator).get(f"/api/v1/sessions/{session.pk}/").status_code == 200
+    assert book(api(coordinator), session).status_code == 201
+    assert Booking.objects.filter(session=session).count() == 1  # the coordinator's only
+
+
+def test_booking_a_session_that_does_not_exist_is_not_found(api, person):
+    response = api(person).post("/api/v1/sessions/987654/bookings/", {}, format="json")
+
+    error(response, 404, "not_found")
+    assert Booking.objects.count() == 0
 
 
 def test_throttled_booking_says_when_to_retry(api, person, settings):

@@ -144,21 +144,23 @@ def test_booking_request_queries(api):
     assert response.status_code == 201
     assert response.json()["waitlist_position"] == 1
     statements = [query["sql"].split()[0] for query in queries.captured_queries]
-    # token, idempotency lookup; then one transaction: session, the service's savepoint with
-    # lock, counts, booking and its message task, and the idempotency record, so all commit or
-    # none does.
+    # token, idempotency lookup; then one transaction: the service's savepoint with the message
+    # task, then the session lock, counts and booking (the lock is held for the fewest
+    # statements), and the idempotency record, so all commit or none does.
     assert statements == [
         "SELECT",
         "SELECT",
         "BEGIN",
-        "SELECT",
         "SAVEPOINT",
-        "SELECT",
-        "SELECT",
         "INSERT",
+        "SELECT",
+        "SELECT",
         "INSERT",
         "RELEASE",
         "INSERT",
         "COMMIT",
     ]
-    assert 'INTO "django_tasks_database_dbtaskresult"' in queries.captured_queries[8]["sql"]
+    assert 'INTO "django_tasks_database_dbtaskresult"' in queries.captured_queries[4]["sql"]
+    assert '"events_session"' in queries.captured_queries[5]["sql"]
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in queries.captured_queries[5]["sql"]

@@ -19,10 +19,12 @@ from booking.exceptions import (
     NotConfirmed,
     SessionCancelled,
     SessionFull,
+    SessionNotFound,
     SessionStarted,
 )
 from booking.models import Booking
 from booking.queries import waitlist_position, with_waitlist_position
+from events.models import Session
 from tests.factories import SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +94,29 @@ def test_book_session_refuses_cancelled_session(session, person, coordinator):
 
     with pytest.raises(SessionCancelled):
         services.book_session(session, person=person)
+
+
+def test_book_session_of_an_unpublished_programme_only_for_coordinators(person, coordinator):
+    draft = SessionFactory(event__programme__published=False)
+
+    with pytest.raises(SessionNotFound):
+        services.book_session(draft, person=person)
+    # A coordinator may book themself, or someone else, before the programme is published.
+    assert services.book_session(draft, person=coordinator).status == Booking.Status.CONFIRMED
+    assert services.book_session(draft, person=person, by=coordinator).person == person
+
+
+def test_book_session_by_reference_reads_the_session_under_the_lock(session, person):
+    booking = services.book_session(Session(pk=session.pk), person=person)
+
+    assert booking.session.capacity == session.capacity
+    assert booking.status == Booking.Status.CONFIRMED
+
+
+def test_book_session_of_a_session_that_does_not_exist(person):
+    with pytest.raises(SessionNotFound):
+        services.book_session(Session(pk=987654), person=person)
+    assert not Booking.objects.exists()
 
 
 def test_book_session_refuses_started_session(session, person):
@@ -327,20 +352,17 @@ def test_change_capacity_runs_six_queries_plus_one_message_task_per_promoted_per
     book(session, 2 + promoted)
     assert coordinator.is_coordinator  # the role lookup is cached, as in a request
 
-    # lock, count confirmed, pick the waitlist heads, promote, one message task per promoted
-    # person, save the session, audit
-    assert (
-        queries_run(
-            lambda: services.change_capacity(session, capacity=2 + promoted, by=coordinator)
-        )
-        == 6 + promoted
-    )
+    # lock, count confirmed, pick the waitlist heads, promote, one message task for everyone
+    # promoted, save the session, audit
+    assert queries_run(
+        lambda: services.change_capacity(session, capacity=2 + promoted, by=coordinator)
+    ) == (7 if promoted else 5)
 
 
 def message_tasks() -> list[dict]:
     return [
         task.args_kwargs["kwargs"]
-        for task in DBTaskResult.objects.filter(task_path__endswith=".queue_booking_message")
+        for task in DBTaskResult.objects.filter(task_path__startswith="notifications.tasks.")
     ]
 
 
@@ -352,7 +374,7 @@ def test_book_session_queues_its_message_in_the_booking_transaction(
 
     # The task row is written before the commit, not by an on-commit hook.
     assert callbacks == []
-    assert message_tasks() == [{"booking_id": booking.pk, "kind": "booking_confirmed"}]
+    assert message_tasks() == [{"ical_uid": str(booking.ical_uid)}]
 
 
 def book_then_fail(session, person):

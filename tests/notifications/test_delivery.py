@@ -52,7 +52,7 @@ def test_same_event_reported_twice_makes_one_message(
     booking = book(week_session)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.booking_changed(booking_id=booking.pk, kind=Kind.BOOKING_CONFIRMED)
+        services.booking_changed(booking_ids=[booking.pk], kind=Kind.BOOKING_CONFIRMED)
 
     assert Notification.objects.count() == 1
     assert len(smtp.messages) == 1

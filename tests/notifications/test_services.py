@@ -28,7 +28,7 @@ def test_booking_changed_queues_one_message_in_six_queries(
     # booking with session, event, venue and person; themes; dedupe check;
     # savepoint, insert, release.
     with django_assert_num_queries(6):
-        services.booking_changed(booking_id=booking.pk, kind=Kind.BOOKING_CONFIRMED)
+        services.booking_changed(booking_ids=[booking.pk], kind=Kind.BOOKING_CONFIRMED)
 
     notification = Notification.objects.get()
     assert (notification.kind, notification.status, notification.calendar_method) == (
@@ -125,8 +125,13 @@ def test_delivery_change_is_described_in_words(
     assert "Joining link: https://meet.example.org/moved-online" in message.body_text
 
 
-def test_a_failure_to_queue_is_logged_not_raised_to_the_caller(caplog):
-    services.booking_changed(booking_id=987654, kind=Kind.BOOKING_CONFIRMED)
+def test_a_failure_to_queue_is_logged_not_raised_to_the_caller(caplog, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("template missing")
+
+    monkeypatch.setattr(services, "queue_booking_messages", broken)
+
+    services.booking_changed(booking_ids=[987654], kind=Kind.BOOKING_CONFIRMED)
 
     assert Notification.objects.count() == 0
     assert "could not queue notification booking_changed" in caplog.text
