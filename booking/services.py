@@ -404,4 +404,3 @@ def _display(value) -> str:
     if hasattr(value, "tzinfo"):
         return f"{timezone.localtime(value):%A %-d %B %Y, %H:%M}"
     return str(value)
-
