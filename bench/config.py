@@ -22,8 +22,8 @@ class BenchConfig:
     clients: tuple[int, ...] = (1, 8, 32, 64)
     duration: float = 10.0
     warmup: float = 2.0
-    workers: int = 2
-    threads: int = 8
+    workers: int = 3
+    threads: int = 2
     people: int = 60_000
     spread_sessions: int = 1_000
     capacity: int = 100
@@ -45,8 +45,11 @@ class BenchConfig:
             clients=_ints(env.get("BENCH_CLIENTS", "1,8,32,64")),
             duration=duration,
             warmup=float(env.get("BENCH_WARMUP", "2")),
-            workers=int(env.get("BENCH_WORKERS", str(os.cpu_count() or 2))),
-            threads=int(env.get("BENCH_THREADS", "8")),
+            # Few requests in flight per CPU: a booking rush is CPU-bound, and every extra
+            # request in flight takes CPU from the one holding the session lock
+            # (docs/performance.md, "Choosing workers and threads").
+            workers=int(env.get("BENCH_WORKERS", str((os.cpu_count() or 2) + 1))),
+            threads=int(env.get("BENCH_THREADS", "2")),
             people=int(env.get("BENCH_PEOPLE", "60000")),
             spread_sessions=int(env.get("BENCH_SESSIONS", "1000")),
             feed_clients=int(env.get("BENCH_FEED_CLIENTS", "8")),

@@ -15,7 +15,15 @@ def _ratio(convene: dict, pgbench: dict) -> float:
 def _cpu(row: dict) -> str:
     if "server_cpu_ms_per_request" not in row:
         return "-"
-    return f"{row['server_cpu_ms_per_request']:.1f}/{row['server_runqueue_ms_per_request']:.1f}"
+    return "/".join(
+        f"{row.get(key, math.nan):.1f}"
+        for key in (
+            "server_cpu_ms_per_request",
+            "server_runqueue_ms_per_request",
+            "db_cpu_ms_per_request",
+            "client_cpu_ms_per_request",
+        )
+    )
 
 
 def targets(results: dict, config) -> dict:
@@ -71,7 +79,8 @@ def table(results: dict) -> str:
         f"{results['machine'].get('load_average_at_end', ['?'])[0]} at end"
     )
     lines.append(
-        "cpu/wait ms: gunicorn's CPU time and run-queue wait (waiting for a free CPU) per request"
+        "cpu ms per request: app/wait/db/load = gunicorn's CPU time, its run-queue wait (runnable,"
+        " no free CPU), this machine's PostgreSQL CPU (0 if remote), the load generator's CPU"
     )
     titles = {
         "hot": "POST booking, one hot session (capacity 100, waitlist on)",
@@ -83,7 +92,7 @@ def table(results: dict) -> str:
         lines.append(title)
         lines.append(
             f"{'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-            f"{'pgbench tps':>11} {'pg p50':>7} {'ratio':>6} {'cpu/wait ms':>11}  statuses"
+            f"{'pgbench tps':>11} {'pg p50':>7} {'ratio':>6} {'cpu ms':>19}  statuses"
         )
         for row, pg in zip(results["convene"][mode], results["pgbench"][mode], strict=True):
             statuses = ", ".join(f"{k}: {v}" for k, v in row["statuses"].items())
@@ -91,7 +100,7 @@ def table(results: dict) -> str:
                 f"{row['clients']:>7} {row['rps']:>8.1f} {row['p50_ms']:>8.1f} "
                 f"{row['p95_ms']:>8.1f} {row['p99_ms']:>8.1f} {pg['tps']:>11.1f} "
                 f"{pg['p50_ms']:>7.2f} {_ratio(row, pg):>6.1%} "
-                f"{_cpu(row):>11}  {statuses}" + ("  [pgbench aborted]" if pg["aborted"] else "")
+                f"{_cpu(row):>19}  {statuses}" + ("  [pgbench aborted]" if pg["aborted"] else "")
             )
     lines.append("")
     reads = results["reads"]

@@ -28,7 +28,7 @@ from bench.pgbench import (
     run_pgbench,
     script_from_sql,
 )
-from bench.server import Gunicorn
+from bench.server import Gunicorn, postgres_cpu
 
 BOOKING_PATH = "/api/v1/sessions/{id}/bookings/"
 FEED_PATH = "/calendar/sessions.ics"
@@ -137,9 +137,15 @@ def main() -> int:
             for level, clients in enumerate(config.clients):
                 sessions = [data["hot"][level]] if mode == "hot" else data["spread"]
                 step(f"booking, {mode}", f"{clients} clients, {config.duration:g} s")
-                cpu_before, client_before = server.cpu(), time.process_time()
+                cpu_before, client_before, db_before = (
+                    server.cpu(),
+                    time.process_time(),
+                    postgres_cpu(),
+                )
                 result = booking_phase(server.url, config, people, sessions, clients=clients)
-                cpu_after, client_cpu = server.cpu(), time.process_time() - client_before
+                cpu_after = server.cpu()
+                client_cpu = time.process_time() - client_before
+                db_cpu = postgres_cpu() - db_before
                 for outcome in result.outcomes:
                     if outcome.status == 201 and outcome.body:
                         if outcome.body.get("status") == "waitlisted":
@@ -158,6 +164,7 @@ def main() -> int:
                     summary["client_cpu_ms_per_request"] = round(
                         client_cpu / result.count * 1000, 2
                     )
+                    summary["db_cpu_ms_per_request"] = round(db_cpu / result.count * 1000, 2)
                 convene[mode].append(summary)
                 step(f"pgbench, {mode}", f"{clients} clients, {config.duration:g} s")
                 pg[mode].append(pgbench_phase(pgbench, config, data, mode, level, clients))

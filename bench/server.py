@@ -23,12 +23,20 @@ def free_port() -> int:
 def group_cpu(pgid: int) -> tuple[float, float]:
     """Seconds on a CPU and seconds waiting in the run queue, summed over a process group's
     threads (Linux /proc/<pid>/task/<tid>/schedstat); (0, 0) where /proc has no such data."""
+    return _cpu(lambda stat: int(stat.rsplit(")", 1)[1].split()[2]) == pgid)
+
+
+def postgres_cpu() -> float:
+    """Seconds on a CPU of this machine's PostgreSQL processes (0 when it runs elsewhere)."""
+    return _cpu(lambda stat: stat.split(" (", 1)[1].startswith("postgres)"))[0]
+
+
+def _cpu(selected) -> tuple[float, float]:
     on_cpu = waiting = 0
     with contextlib.suppress(OSError):
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
-                stat = Path(f"/proc/{pid}/stat").read_text()
-                if int(stat.rsplit(")", 1)[1].split()[2]) != pgid:
+                if not selected(Path(f"/proc/{pid}/stat").read_text()):
                     continue
                 for tid in os.listdir(f"/proc/{pid}/task"):
                     fields = Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()
