@@ -44,6 +44,23 @@ def test_load_demo_as_published_uses_2021_dates():
     assert monday.starts_at == datetime(2021, 7, 12, 11, 0, tzinfo=UTC)
     assert monday.ends_at == datetime(2021, 7, 12, 13, 30, tzinfo=UTC)
     assert january.starts_at == datetime(2021, 1, 12, 12, 0, tzinfo=UTC)
+    assert sorted(Programme.objects.values_list("title", flat=True)) == [
+        "Multi-agency Training Schedule 2021",
+        "Safeguarding Awareness Week 2021",
+    ]
+
+
+def test_load_demo_by_default_titles_programmes_with_the_years_they_now_run_in():
+    load()
+
+    for programme in Programme.objects.all():
+        years = {programme.starts_on.year, programme.ends_on.year}
+        label = programme.title.rsplit(" ", 1)[1]
+        if len(years) == 1:
+            assert label == str(programme.starts_on.year)
+        else:
+            assert label == f"{programme.starts_on.year}\u2013{programme.ends_on.year % 100:02d}"
+        assert "2021" not in programme.title or 2021 in years
 
 
 def test_load_demo_awareness_week_is_five_lunchtimes_monday_to_friday():

@@ -278,7 +278,7 @@ class Command(BaseCommand):
         days = [item[3].day for item in AWARENESS_WEEK]
         programme = self.programme(
             "safeguarding-awareness-week-2021",
-            "Safeguarding Awareness Week 2021",
+            "Safeguarding Awareness Week",
             "One facilitated lunchtime session a day, each on a different safeguarding theme, "
             "open to all practitioners and explored through case discussion. Places are "
             "limited: book in early to avoid disappointment.",
@@ -303,7 +303,7 @@ class Command(BaseCommand):
         days = [spec.day for *_, specs in COURSES for spec in specs]
         programme = self.programme(
             "multi-agency-training-2021",
-            "Multi-agency Training Schedule 2021",
+            "Multi-agency Training Schedule",
             "Courses commissioned by the partnership for everyone who works with children "
             "and families in County Durham, delivered by experienced trainers.",
             days,
@@ -325,17 +325,23 @@ class Command(BaseCommand):
         return sessions
 
     def programme(self, slug, title, summary, days, *, lead: timedelta) -> Programme:
-        """Create the programme; remember the whole-week shift that moves it ahead of today."""
+        """Create the programme; remember the whole-week shift that moves it ahead of today.
+
+        The title ends with the year(s) the programme runs in once moved ("2021", "2026-27");
+        the slug keeps 2021, so loading again updates the same programme.
+        """
         first = min(days)
         if self.as_published:
             self.shift = timedelta(0)
         else:
             weeks = (timezone.localdate() + lead - first).days // 7 + 1
             self.shift = timedelta(weeks=weeks)
+        starts, ends = (first + self.shift).year, (max(days) + self.shift).year
+        years = str(starts) if starts == ends else f"{starts}\u2013{ends % 100:02d}"
         programme, _ = Programme.objects.update_or_create(
             slug=slug,
             defaults={
-                "title": title,
+                "title": f"{title} {years}",
                 "summary": summary,
                 "starts_on": first + self.shift,
                 "ends_on": max(days) + self.shift,
