@@ -80,7 +80,7 @@ static_build/.built: $(STATIC_SOURCES) package-lock.json | node_modules/.install
 	@mkdir -p static_build
 	node_modules/.bin/sass --quiet-deps --silence-deprecation=import --load-path=node_modules \
 		--style=compressed --no-source-map assets/application.scss static_build/application.css
-	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js assets/application.js \
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js assets/application.js assets/api-docs.css \
 		assets/favicon.svg static_build/
 	@touch $@
 

@@ -26,6 +26,8 @@ def test_docs_are_served_without_the_internet(client):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
     assert "<script>" not in html  # the start-up script is a file of its own (CSP-friendly)
+    assert "<style>" not in html  # and so are its styles (templates/drf_spectacular/)
+    assert "/static/api-docs.css" in html
     assert client.get("/api/docs/?script=").status_code == 200
 
 

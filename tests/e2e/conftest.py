@@ -61,11 +61,13 @@ def new_page(browser):
     """Open pages in fresh browser contexts (each its own cookies), closed after the test."""
     contexts = []
 
-    def open_page(*, javascript: bool = True, width: int = 1024, height: int = 768):
+    def open_page(
+        *, javascript: bool = True, width: int = 1024, height: int = 768, bypass_csp: bool = True
+    ):
         context = browser.new_context(
             java_script_enabled=javascript,
             viewport={"width": width, "height": height},
-            bypass_csp=True,  # lets the tests inject axe-core whatever the site's policy
+            bypass_csp=bypass_csp,  # lets the tests inject axe-core whatever the site's policy
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
