@@ -147,14 +147,6 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-class ApiTokenQuerySet(models.QuerySet):
-    def active(self, now=None):
-        now = now or timezone.now()
-        return self.filter(revoked_at__isnull=True).filter(
-            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
-        )
-
-
 class ApiToken(models.Model):
     """A bearer token for the REST API; only its SHA-256 hash is stored."""
 
@@ -169,10 +161,12 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ApiTokenQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+    def is_active(self, now) -> bool:
+        """Not revoked and not expired at ``now``: the one statement of when a token works."""
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)

@@ -230,15 +230,15 @@ class BookingCreateSerializer(serializers.Serializer):
     )
 
 
-class BookingCreatedSerializer(serializers.ModelSerializer):
+class BookingCreatedSerializer(serializers.Serializer):
+    # A plain Serializer: a ModelSerializer rebuilds its fields from the model on every
+    # response, which was a twentieth of a booking request's CPU (docs/performance.md).
+    id = serializers.IntegerField(read_only=True)
+    session = serializers.IntegerField(source="session_id", read_only=True)
+    status = serializers.ChoiceField(choices=Booking.Status.choices, read_only=True)
     waitlist_position = serializers.IntegerField(
         allow_null=True, help_text="1 = next in line; null when the place is confirmed."
     )
-
-    class Meta:
-        model = Booking
-        fields = ["id", "session", "status", "waitlist_position"]
-        read_only_fields = fields
 
 
 class BookingSerializer(serializers.ModelSerializer):

@@ -46,10 +46,10 @@ class BenchConfig:
             duration=duration,
             warmup=float(env.get("BENCH_WARMUP", "2")),
             # Few requests in flight per CPU: a booking rush is CPU-bound, and every extra
-            # request in flight takes CPU from the one holding the session lock
-            # (docs/performance.md, "Choosing workers and threads").
+            # request in flight takes CPU from the one holding the session lock. One thread
+            # means gunicorn's sync worker (docs/performance.md, "Choosing workers and threads").
             workers=int(env.get("BENCH_WORKERS", str((os.cpu_count() or 2) + 1))),
-            threads=int(env.get("BENCH_THREADS", "2")),
+            threads=int(env.get("BENCH_THREADS", "1")),
             people=int(env.get("BENCH_PEOPLE", "60000")),
             spread_sessions=int(env.get("BENCH_SESSIONS", "1000")),
             feed_clients=int(env.get("BENCH_FEED_CLIENTS", "8")),

@@ -73,7 +73,8 @@ def table(results: dict) -> str:
     config = results["config"]
     lines.append(
         f"Convene bench {results['started_at']} - {results['machine']['cpus']} CPUs, "
-        f"gunicorn {config['gunicorn_workers']}x{config['gunicorn_threads']} (workers x threads), "
+        f"gunicorn {config['gunicorn_workers']}x{config['gunicorn_threads']} (workers x threads, "
+        f"{'sync' if config['gunicorn_threads'] == 1 else 'gthread'}), "
         f"{config['duration_s']:g} s per level; load average "
         f"{results['machine']['load_average_at_start'][0]:.1f} at start, "
         f"{results['machine'].get('load_average_at_end', ['?'])[0]} at end"

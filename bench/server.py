@@ -79,10 +79,11 @@ class Gunicorn:
             f"127.0.0.1:{self.port}",
             "--workers",
             str(self.workers),
+            # One thread: gunicorn's sync worker, which accepts a connection only when it is
+            # free, so requests spread evenly. More: its gthread worker, whose kept-alive
+            # connections stay with the worker that accepted them (docs/performance.md).
             "--threads",
             str(self.threads),
-            "--worker-class",
-            "gthread",
             "--backlog",
             "2048",
             "--keep-alive",

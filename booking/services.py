@@ -21,6 +21,7 @@ from django.utils import timezone
 from audit.services import record
 from booking import exceptions
 from booking.models import Booking
+from convene.sql import PreparedQuery
 from events.models import Session
 from events.services import validate_session
 from notifications import services as notify
@@ -45,14 +46,23 @@ def lock_session(session_id: int) -> Session:
 
     Only the session row is locked (``of=("self",)``): the joined event and programme rows stay
     free, so bookings for two sessions of one course, or an edit of the course, never wait on
-    each other. The session carries ``programme_published``; its event is not loaded (building
-    three model instances cost more CPU than the rest of a booking's statements).
+    each other. The session carries ``programme_published``; its event is not loaded. The
+    statement is built once (``PreparedQuery``): every other booking for the session waits
+    while it is built and run.
     """
-    return (
+    session = _LOCK_SESSION.first(session_id)
+    if session is None:
+        raise Session.DoesNotExist
+    return session
+
+
+_LOCK_SESSION = PreparedQuery(
+    lambda: (
         Session.objects.select_for_update(of=("self",))
         .annotate(programme_published=F("event__programme__published"))
-        .get(pk=session_id)
+        .filter(pk=0)
     )
+)
 
 
 def book_session(
