@@ -2,19 +2,46 @@
 
 from collections.abc import Iterable
 
-from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce, Greatest, RowNumber
 
 from booking.models import Booking
 from events.models import Session
 
 
+def _bookings_counted(status: str) -> Subquery:
+    """How many of the outer session's bookings have ``status``: one correlated COUNT on the
+    (session, status) index, zero when there are none."""
+    bookings = Booking.objects.filter(session=OuterRef("pk"), status=status).order_by()
+    return Subquery(
+        bookings.annotate(n=Func("pk", function="COUNT")).values("n"),
+        output_field=IntegerField(),
+    )
+
+
 def sessions_with_availability(sessions=None):
-    """Annotate sessions with confirmed_count, waitlist_length and places_left (one query)."""
+    """Annotate sessions with confirmed_count, waitlist_length and places_left (one query).
+
+    The counts are correlated subqueries rather than a join with GROUP BY, so the database
+    counts bookings only for the sessions it returns (a page of 20 costs 20 index lookups, not
+    an aggregate over every booking), and ``.count()`` for pagination needs no bookings at all.
+    """
     sessions = Session.objects.all() if sessions is None else sessions
     return sessions.annotate(
-        confirmed_count=Count("bookings", filter=Q(bookings__status=Booking.Status.CONFIRMED)),
-        waitlist_length=Count("bookings", filter=Q(bookings__status=Booking.Status.WAITLISTED)),
+        confirmed_count=_bookings_counted(Booking.Status.CONFIRMED),
+        waitlist_length=_bookings_counted(Booking.Status.WAITLISTED),
     ).annotate(places_left=Greatest(F("capacity") - F("confirmed_count"), 0))
 
 

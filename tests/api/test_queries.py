@@ -54,6 +54,28 @@ def test_session_list_queries_signed_in(viewer, django_assert_num_queries, rows)
     assert len(response.json()["results"]) == rows
 
 
+def test_session_list_counts_bookings_only_for_the_sessions_it_returns(api, db):
+    """Places are counted per returned session, so neither the pagination count nor the page
+    aggregates every booking in the database (a join with GROUP BY did: 100 ms a page with
+    115,000 bookings in the benchmark)."""
+    full, empty = factories.SessionFactory(capacity=1), factories.SessionFactory(capacity=3)
+    book_session(full, person=factories.UserFactory())
+    book_session(full, person=factories.UserFactory())  # waitlisted
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api().get("/api/v1/sessions/")
+
+    count_sql, page_sql = (query["sql"] for query in queries.captured_queries[:2])
+    assert "COUNT(*)" in count_sql
+    assert "booking_booking" not in count_sql
+    assert "GROUP BY" not in page_sql
+    availability = {
+        row["id"]: (row["confirmed_count"], row["waitlist_length"], row["places_left"])
+        for row in response.json()["results"]
+    }
+    assert availability == {full.pk: (1, 1, 0), empty.pk: (0, 0, 3)}
+
+
 @pytest.mark.parametrize("trainers", [1, 5])
 def test_session_detail_queries(api, db, django_assert_num_queries, trainers):
     session = factories.SessionFactory()
