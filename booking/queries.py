@@ -4,7 +4,6 @@ from collections.abc import Iterable
 
 from django.db.models import (
     Case,
-    Count,
     F,
     Func,
     IntegerField,
@@ -15,18 +14,17 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, Greatest, RowNumber
+from django.db.models.functions import Greatest, RowNumber
 
 from booking.models import Booking
 from events.models import Session
 
 
-def _bookings_counted(status: str) -> Subquery:
-    """How many of the outer session's bookings have ``status``: one correlated COUNT on the
-    (session, status) index, zero when there are none."""
-    bookings = Booking.objects.filter(session=OuterRef("pk"), status=status).order_by()
+def count_of(rows) -> Subquery:
+    """How many rows a correlated queryset (one filtered by ``OuterRef``) matches: one COUNT in
+    a subquery, zero when there are none, evaluated only for the outer rows returned."""
     return Subquery(
-        bookings.annotate(n=Func("pk", function="COUNT")).values("n"),
+        rows.order_by().annotate(n=Func("pk", function="COUNT")).values("n"),
         output_field=IntegerField(),
     )
 
@@ -40,8 +38,8 @@ def sessions_with_availability(sessions=None):
     """
     sessions = Session.objects.all() if sessions is None else sessions
     return sessions.annotate(
-        confirmed_count=_bookings_counted(Booking.Status.CONFIRMED),
-        waitlist_length=_bookings_counted(Booking.Status.WAITLISTED),
+        confirmed_count=count_of(Booking.objects.confirmed().filter(session=OuterRef("pk"))),
+        waitlist_length=count_of(Booking.objects.waitlisted().filter(session=OuterRef("pk"))),
     ).annotate(places_left=Greatest(F("capacity") - F("confirmed_count"), 0))
 
 
@@ -72,21 +70,17 @@ def annotate_waitlist_position(bookings):
     Counts the waitlisted bookings ahead in the same session, in the queue order of
     ``BookingQuerySet.waitlist_order``; None for bookings that are not waiting.
     """
-    ahead = (
+    ahead = count_of(
         Booking.objects.waitlisted()
         .filter(session=OuterRef("session"))
         .filter(
             Q(waitlisted_at__lt=OuterRef("waitlisted_at"))
             | Q(waitlisted_at=OuterRef("waitlisted_at"), pk__lt=OuterRef("pk"))
         )
-        .order_by()
-        .values("session")
-        .annotate(ahead=Count("pk"))
-        .values("ahead")
     )
     return bookings.annotate(
         waitlist_position=Case(
-            When(status=Booking.Status.WAITLISTED, then=Coalesce(Subquery(ahead), 0) + Value(1)),
+            When(status=Booking.Status.WAITLISTED, then=ahead + Value(1)),
             default=None,
         )
     )
