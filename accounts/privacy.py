@@ -22,8 +22,8 @@ from accounts.models import User, new_secret
 from audit.models import AuditEvent
 from audit.services import record
 from booking import services as booking_services
-from booking.exceptions import NotAllowed
 from booking.models import Booking
+from common.errors import NotAllowed
 from notifications import services as notifications
 from notifications.kinds import Kind
 

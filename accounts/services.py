@@ -5,7 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import ApiToken, Organisation, User, hash_token, new_secret
-from convene.sql import PreparedQuery
+from common.sql import PreparedQuery
 
 
 def issue_api_token(user: User, *, name: str = "", ttl: timedelta | None = None) -> str:
@@ -49,7 +49,7 @@ def user_for_api_token(raw: str) -> User | None:
     return token.user
 
 
-# Every API request runs this, so it is built once (convene.sql): the owner of the token with
+# Every API request runs this, so it is built once (common.sql): the owner of the token with
 # the given hash, and the token's own fields that decide whether it still works.
 _TOKEN_OWNER = PreparedQuery(
     lambda: User.objects.filter(api_tokens__key_hash="").annotate(

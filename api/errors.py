@@ -1,6 +1,6 @@
 """One place that turns errors into the API's ``{"code", "detail"}`` bodies.
 
-Domain errors (``BookingError``) carry their own code and status. DRF's exceptions keep
+Domain errors (``common.errors.DomainError``) carry their own code and status. DRF's exceptions keep
 theirs (``parse_error``, ``permission_denied``, ``not_found``, ``throttled``, ...), except that
 every 401 is ``not_authenticated`` and every validation failure is ``validation_error`` with
 the per-field messages under ``errors``. Views hold no try/except for any of these.
@@ -15,11 +15,11 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from booking.exceptions import BookingError, InvalidValue
+from common.errors import DomainError, InvalidValue
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, BookingError):
+    if isinstance(exc, DomainError):
         body = {"code": exc.code, "detail": exc.detail}
         if isinstance(exc, InvalidValue):
             body["errors"] = exc.errors

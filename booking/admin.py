@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from booking import services
-from booking.exceptions import BookingError
 from booking.models import Booking
+from common.errors import DomainError
 
 
 @admin.register(Booking)
@@ -91,7 +91,7 @@ class BookingAdmin(admin.ModelAdmin):
         for booking in queryset.select_related("person"):
             try:
                 change(booking)
-            except BookingError as error:
+            except DomainError as error:
                 refused.append(f"{booking.person}: {error.detail}")
             else:
                 changed += 1

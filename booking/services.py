@@ -19,9 +19,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit.services import record
-from booking import exceptions
+from booking import errors
 from booking.models import Booking
-from convene.sql import PreparedQuery
+from common.errors import InvalidValue, NotAllowed
+from common.sql import PreparedQuery
 from events.models import Session
 from events.services import validate_session
 from notifications import services as notify
@@ -98,16 +99,16 @@ def book_session(
             try:
                 session = lock_session(session.pk)
             except Session.DoesNotExist:
-                raise exceptions.SessionNotFound() from None
+                raise errors.SessionNotFound() from None
             if not (session.programme_published or (by or person).is_coordinator):
-                raise exceptions.SessionNotFound()
+                raise errors.SessionNotFound()
             # Read the clock only once the lock is held, so the waitlist order (by
             # waitlisted_at) is the order in which places were decided.
             now = now or timezone.now()
             _check_bookable(session, now)
             confirmed, waitlisted, mine = _place_counts(session.pk, person.pk)
             if mine:
-                raise exceptions.AlreadyBooked()
+                raise errors.AlreadyBooked()
             booking.session = session
             booking.created_at = now
             if confirmed < session.capacity:
@@ -119,12 +120,12 @@ def book_session(
                 booking.waitlisted_at = now
                 booking.waitlist_position = waitlisted + 1
             else:
-                raise exceptions.SessionFull()
+                raise errors.SessionFull()
             booking.save(force_insert=True)
     except IntegrityError as error:
         # The session lock makes this unreachable in practice; the unique constraint is the
         # backstop, and a violation of it means the person already holds a booking.
-        raise exceptions.AlreadyBooked() from error
+        raise errors.AlreadyBooked() from error
     return booking
 
 
@@ -155,15 +156,15 @@ def cancel_booking(booking: Booking, *, by, now=None) -> Booking:
     recorded as a late cancellation. Only the person themself or a coordinator may cancel.
     """
     if by.pk != booking.person_id and not by.is_coordinator:
-        raise exceptions.NotAllowed()
+        raise NotAllowed()
     with transaction.atomic():
         session = lock_session(booking.session_id)
         now = now or timezone.now()
         booking = Booking.objects.get(pk=booking.pk)
         if booking.status == Booking.Status.CANCELLED:
-            raise exceptions.AlreadyCancelled()
+            raise errors.AlreadyCancelled()
         if now >= session.starts_at:
-            raise exceptions.SessionStarted(
+            raise errors.SessionStarted(
                 "The session has started, so it can no longer be cancelled."
             )
         freed_place = booking.status == Booking.Status.CONFIRMED
@@ -208,17 +209,15 @@ def mark_attendance(booking: Booking, *, attendance: str, by, now=None) -> Booki
     """Record whether a confirmed person attended; from the session's day, by its trainers."""
     now = now or timezone.now()
     if attendance not in Booking.Attendance.values:
-        raise exceptions.InvalidValue(
-            f"Attendance must be one of: {', '.join(Booking.Attendance.values)}."
-        )
+        raise InvalidValue(f"Attendance must be one of: {', '.join(Booking.Attendance.values)}.")
     with transaction.atomic():
         session = lock_session(booking.session_id)
         _check_can_manage_attendance(session, by)
         booking = Booking.objects.get(pk=booking.pk)
         if booking.status != Booking.Status.CONFIRMED:
-            raise exceptions.NotConfirmed()
+            raise errors.NotConfirmed()
         if timezone.localdate(now) < timezone.localdate(session.starts_at):
-            raise exceptions.AttendanceTooEarly()
+            raise errors.AttendanceTooEarly()
         newly_attended = (
             attendance == Booking.Attendance.ATTENDED
             and booking.attendance != Booking.Attendance.ATTENDED
@@ -240,7 +239,7 @@ def mark_remaining_absent(session: Session, *, by, now=None) -> int:
         session = lock_session(session.pk)
         _check_can_manage_attendance(session, by)
         if now < session.ends_at:
-            raise exceptions.AttendanceTooEarly(
+            raise errors.AttendanceTooEarly(
                 "The remaining people can be marked absent once the session has ended."
             )
         marked = (
@@ -267,13 +266,11 @@ def update_session(session: Session, *, by, **changes) -> Session:
     trainers = changes.pop("trainers", None)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise exceptions.InvalidValue(
-            f"These fields cannot be changed: {', '.join(sorted(unknown))}."
-        )
+        raise InvalidValue(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
     with transaction.atomic():
         session = lock_session(session.pk)
         if session.is_cancelled:
-            raise exceptions.SessionCancelled()
+            raise errors.SessionCancelled()
         before = {name: getattr(session, name) for name in changes}
         capacity = changes.pop("capacity", None)
         for name, value in changes.items():
@@ -322,7 +319,7 @@ def cancel_session(session: Session, *, by, reason: str = "", now=None) -> Sessi
     with transaction.atomic():
         session = lock_session(session.pk)
         if session.is_cancelled:
-            raise exceptions.SessionCancelled("This session is already cancelled.")
+            raise errors.SessionCancelled("This session is already cancelled.")
         session.status = Session.Status.CANCELLED
         session.cancellation_reason = reason.strip()
         session.sequence += 1
@@ -354,11 +351,11 @@ def cancel_session(session: Session, *, by, reason: str = "", now=None) -> Sessi
 
 def _check_bookable(session: Session, now) -> None:
     if session.is_cancelled:
-        raise exceptions.SessionCancelled()
+        raise errors.SessionCancelled()
     if now >= session.starts_at:
-        raise exceptions.SessionStarted()
+        raise errors.SessionStarted()
     if not session.is_booking_open(now):
-        raise exceptions.BookingClosed()
+        raise errors.BookingClosed()
 
 
 def _waitlist_has_room(session: Session, waitlisted: int) -> bool:
@@ -369,10 +366,10 @@ def _waitlist_has_room(session: Session, waitlisted: int) -> bool:
 
 def _set_capacity(session: Session, capacity: int) -> None:
     if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1:
-        raise exceptions.InvalidValue("Capacity must be a whole number of at least 1.")
+        raise InvalidValue("Capacity must be a whole number of at least 1.")
     confirmed = Booking.objects.confirmed().filter(session=session).count()
     if capacity < confirmed:
-        raise exceptions.CapacityBelowConfirmed(
+        raise errors.CapacityBelowConfirmed(
             f"{confirmed} places are confirmed; capacity cannot go below that."
         )
     session.capacity = capacity
@@ -401,7 +398,7 @@ def _check_can_manage_attendance(session: Session, by) -> None:
     if by.is_coordinator:
         return
     if not session.trainers.filter(pk=by.pk).exists():
-        raise exceptions.NotAllowed("Only the session's trainers can mark attendance.")
+        raise NotAllowed("Only the session's trainers can mark attendance.")
 
 
 def _describe(old, new) -> tuple[str, str]:

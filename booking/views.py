@@ -16,10 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.services import needs_profile
 from booking import services
-from booking.exceptions import AlreadyBooked, AlreadyCancelled, BookingError
+from booking.errors import AlreadyBooked, AlreadyCancelled
 from booking.forms import BookingForm
 from booking.models import Booking
 from booking.queries import active_booking, bookings_for, waitlist_position, with_waitlist_position
+from common.errors import DomainError
 from events.models import Session
 from events.views import render_session
 
@@ -49,7 +50,7 @@ def book(request, pk: int):
             return redirect(session)
         messages.info(request, "You already have a booking for this session. Here it is.")
         return redirect("booking:booking", existing.pk)
-    except BookingError as error:
+    except DomainError as error:
         return render_session(request, pk, form=form, errors=[error.detail], status=error.status)
     # The booking page itself is the confirmation (a panel, or the waitlist position).
     return redirect("booking:booking", booking.pk)
@@ -107,7 +108,7 @@ def cancel(request, pk: int):
         except AlreadyCancelled:
             messages.info(request, "This booking is already cancelled.")
             return redirect("booking:booking", booking.pk)
-        except BookingError as error:
+        except DomainError as error:
             errors.append(error.detail)
         else:
             messages.success(

@@ -20,10 +20,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from booking.exceptions import BookingError
 from booking.models import Booking
 from booking.queries import sessions_with_availability
 from booking.services import EDITABLE_FIELDS, cancel_session, update_session
+from common.errors import DomainError
 from events.models import Event, Programme, Session, Theme, Venue
 from events.services import create_session
 from staff.services import duplicate_session, message_attendees
@@ -130,7 +130,7 @@ class SessionAdminForm(forms.ModelForm):
                     Session.objects.get(pk=self.instance.pk), by=self.user, **self.session_changes()
                 )
                 transaction.set_rollback(True)
-        except BookingError as error:
+        except DomainError as error:
             self.add_error(None, ValidationError(error.detail, code=error.code))
 
 
@@ -217,7 +217,7 @@ class SessionAdmin(admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except BookingError as error:
+        except DomainError as error:
             # Someone booked between validation and saving; nothing was written.
             self.message_user(request, error.detail, messages.ERROR)
             return HttpResponseRedirect(request.path)
@@ -253,7 +253,7 @@ class SessionAdmin(admin.ModelAdmin):
                     ends_at=session.ends_at + timedelta(weeks=1),
                     by=request.user,
                 )
-            except BookingError as error:
+            except DomainError as error:
                 self.message_user(request, f"{session}: {error.detail}", messages.ERROR)
             else:
                 created += 1
@@ -339,7 +339,7 @@ class SessionAdmin(admin.ModelAdmin):
                     ends_at=form.cleaned_data["ends_at"],
                     by=request.user,
                 )
-            except BookingError as error:
+            except DomainError as error:
                 form.add_error(None, error.detail)
             else:
                 self.message_user(request, f"Created {copy}.", messages.SUCCESS)

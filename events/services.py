@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from audit.services import record
-from booking.exceptions import InvalidValue
+from common.errors import InvalidValue
 from events.models import Session
 
 

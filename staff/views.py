@@ -17,12 +17,12 @@ from django.views.decorators.http import require_POST
 from audit.services import record
 from booking import services
 from booking.certificates import certificate_filename, certificate_pdf
-from booking.exceptions import BookingError
 from booking.exports import register_csv, register_xlsx, sign_in_sheet_pdf
 from booking.models import Booking
 from booking.queries import sessions_with_availability
 from booking.registers import register_rows
 from booking.reports import ReportFilters, partnership_report, report_csv
+from common.errors import DomainError
 from staff.charts import percentage_chart
 from staff.forms import AttendanceForm, ReportFilterForm
 from staff.queries import my_sessions as my_sessions_query
@@ -77,7 +77,7 @@ def mark_attendance(request, pk: int, booking_id: int):
             booking = services.mark_attendance(
                 booking, attendance=form.cleaned_data["attendance"], by=request.user
             )
-        except BookingError as error:
+        except DomainError as error:
             messages.error(request, error.detail)
         else:
             messages.success(
@@ -92,7 +92,7 @@ def mark_remaining_absent(request, pk: int):
     session = get_object_or_404(registers_for(request.user), pk=pk)
     try:
         marked = services.mark_remaining_absent(session, by=request.user)
-    except BookingError as error:
+    except DomainError as error:
         messages.error(request, error.detail)
     else:
         messages.success(

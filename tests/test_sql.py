@@ -6,7 +6,7 @@ import pytest
 from django.db.models import F
 
 from accounts.models import User
-from convene.sql import PreparedQuery
+from common.sql import PreparedQuery
 from events.models import Session
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from accounts.models import ApiToken, User
 from accounts.services import issue_api_token
 from audit.models import AuditEvent
 from booking import services
-from booking.exceptions import NotAllowed
 from booking.models import Booking
+from common.errors import NotAllowed
 from notifications.models import Notification
 from tests.factories import SessionFactory, ThemeFactory, UserFactory
 

@@ -16,9 +16,9 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from booking import services
-from booking.exceptions import BookingError
 from booking.models import Booking
 from booking.queries import with_waitlist_position
+from common.errors import DomainError
 from tests.factories import (
     CoordinatorFactory,
     OrganisationFactory,
@@ -34,7 +34,7 @@ ROUNDS = range(1, 6)
 def run_together(calls):
     """Run each call in its own thread and connection, all released at once; return outcomes.
 
-    An outcome is the call's return value, or the ``code`` of the BookingError it raised.
+    An outcome is the call's return value, or the ``code`` of the DomainError it raised.
     """
     barrier = threading.Barrier(len(calls))
     outcomes = [None] * len(calls)
@@ -45,7 +45,7 @@ def run_together(calls):
             barrier.wait(timeout=30)
             try:
                 outcomes[index] = call()
-            except BookingError as error:
+            except DomainError as error:
                 outcomes[index] = error.code
         except Exception as error:  # surfaced by the assertion below
             outcomes[index] = error

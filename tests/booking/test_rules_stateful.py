@@ -24,7 +24,7 @@ from hypothesis.stateful import (
 )
 
 from booking import services
-from booking.exceptions import (
+from booking.errors import (
     AlreadyBooked,
     AlreadyCancelled,
     CapacityBelowConfirmed,

@@ -8,14 +8,12 @@ from django_tasks_db.models import DBTaskResult
 
 from audit.models import AuditEvent
 from booking import services
-from booking.exceptions import (
+from booking.errors import (
     AlreadyBooked,
     AlreadyCancelled,
     AttendanceTooEarly,
     BookingClosed,
-    BookingError,
     CapacityBelowConfirmed,
-    NotAllowed,
     NotConfirmed,
     SessionCancelled,
     SessionFull,
@@ -24,6 +22,7 @@ from booking.exceptions import (
 )
 from booking.models import Booking
 from booking.queries import waitlist_position, with_waitlist_position
+from common.errors import DomainError, NotAllowed
 from events.models import Session
 from tests.factories import SessionFactory, UserFactory
 
@@ -513,7 +512,7 @@ def refuse_zero_capacity(session, person, coordinator):
     ids=lambda value: value.__name__.removeprefix("refuse_") if callable(value) else None,
 )
 def test_refusals_carry_a_stable_code(session, person, coordinator, scenario, code, status):
-    with pytest.raises(BookingError) as error:
+    with pytest.raises(DomainError) as error:
         scenario(session, person, coordinator)
 
     assert (error.value.code, error.value.status) == (code, status)

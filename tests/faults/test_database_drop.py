@@ -16,7 +16,7 @@ from django.db import DatabaseError, connection
 from django_tasks_db.models import DBTaskResult
 
 from booking import services
-from booking.exceptions import AlreadyBooked
+from booking.errors import AlreadyBooked
 from booking.models import Booking
 from booking.queries import waitlist_position
 from tests.factories import SessionFactory, UserFactory

@@ -20,8 +20,8 @@ from django.utils import timezone
 from accounts.models import Organisation, Sector, User
 from accounts.roles import make_coordinator
 from booking import services as booking_services
-from booking.exceptions import BookingError
 from booking.models import Booking
+from common.errors import DomainError
 from events.models import Event, Programme, Session, Theme, Venue
 from notifications import services as notifications
 
@@ -464,7 +464,7 @@ class Command(BaseCommand):
                         now=booked_at + timedelta(minutes=offset),
                     )
                 )
-            except BookingError:
+            except DomainError:
                 break
         if self.as_published:
             self.add_history(session, bookings)

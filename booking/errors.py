@@ -1,21 +1,16 @@
 """Domain errors of the booking rules; each has a stable code that the API and web UI show."""
 
+from common.errors import DomainError, NotFound
 
-class BookingError(Exception):
+
+class BookingError(DomainError):
     code = "booking_error"
-    status = 409
     default_detail = "The booking could not be made."
 
-    def __init__(self, detail: str | None = None):
-        self.detail = detail or self.default_detail
-        super().__init__(self.detail)
 
-
-class SessionNotFound(BookingError):
+class SessionNotFound(NotFound):
     """No such session, or one that is not published (which the person may not know of)."""
 
-    code = "not_found"
-    status = 404
     default_detail = "No Session matches the given query."
 
 
@@ -62,20 +57,3 @@ class NotConfirmed(BookingError):
 class AttendanceTooEarly(BookingError):
     code = "attendance_too_early"
     default_detail = "Attendance can be marked from the day of the session."
-
-
-class NotAllowed(BookingError):
-    code = "permission_denied"
-    status = 403
-    default_detail = "You do not have permission to do this."
-
-
-class InvalidValue(BookingError):
-    code = "validation_error"
-    status = 400
-    default_detail = "The value is not valid."
-
-    def __init__(self, detail: str | None = None, *, errors: dict[str, list[str]] | None = None):
-        super().__init__(detail)
-        # Per-field messages when the value came from a form or an API body.
-        self.errors = errors or {}
