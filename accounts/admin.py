@@ -4,9 +4,9 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
-from accounts import privacy
 from accounts.models import ApiToken, Organisation, User
 from accounts.privacy_views import export_response
+from privacy import services as privacy
 
 
 @admin.register(Organisation)

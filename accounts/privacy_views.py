@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.privacy import erase_person, export_personal_data, personal_data, retention_policy
 from booking.models import Booking
+from privacy.services import erase_person, export_personal_data, personal_data, retention_policy
 
 
 @require_GET

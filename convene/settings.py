@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "accounts",
     "events",
     "booking",
+    "privacy",
     "notifications",
     "audit",
     "api",

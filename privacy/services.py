@@ -4,13 +4,12 @@ Anonymising keeps the ``User`` row and its organisation, so the partnership's fi
 theme and attendance stay correct, and empties everything that identifies the person. Erasure
 first cancels the person's future bookings through the booking rules (so the waitlist is
 promoted and the cancellation, with its calendar CANCEL, is queued to the real address), and
-only then anonymises. Retention (``booking.retention``) anonymises through the same function.
+only then anonymises. Retention (``privacy.retention``) anonymises through the same function.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -26,6 +25,7 @@ from booking.models import Booking
 from common.errors import NotAllowed
 from notifications import services as notifications
 from notifications.kinds import Kind
+from notifications.models import Notification
 
 # Outbox rows still to be sent are kept (a cancellation must still reach the person's
 # calendar); the rest are deleted when the person is anonymised.
@@ -104,8 +104,9 @@ def anonymise_person(person: User, *, now: datetime | None = None) -> bool:
     person.api_tokens.all().delete()
     Booking.objects.filter(person=person).exclude(access_needs="").update(access_needs="")
     _forget_in_admin_history(person)
-    if (outbox := notification_model()) is not None:
-        outbox.objects.filter(user=person).exclude(status__in=UNSENT_NOTIFICATION_STATUSES).delete()
+    Notification.objects.filter(user=person).exclude(
+        status__in=UNSENT_NOTIFICATION_STATUSES
+    ).delete()
     return True
 
 
@@ -181,20 +182,19 @@ def personal_data(person: User) -> dict:
             for event in audit
         ],
     }
-    if (outbox := notification_model()) is not None:
-        data["notifications"] = [
-            {
-                "kind": message.kind,
-                "recipient": message.recipient,
-                "subject": message.subject,
-                "status": message.status,
-                "created_at": _when(message.created_at),
-                "sent_at": _when(message.sent_at),
-                "booking": message.booking_id,
-                "body_text": message.body_text,
-            }
-            for message in outbox.objects.filter(user=person).order_by("created_at", "id")
-        ]
+    data["notifications"] = [
+        {
+            "kind": message.kind,
+            "recipient": message.recipient,
+            "subject": message.subject,
+            "status": message.status,
+            "created_at": _when(message.created_at),
+            "sent_at": _when(message.sent_at),
+            "booking": message.booking_id,
+            "body_text": message.body_text,
+        }
+        for message in Notification.objects.filter(user=person).order_by("created_at", "id")
+    ]
     return data
 
 
@@ -260,11 +260,3 @@ def _forget_in_admin_history(person: User) -> None:
         Q(content_type=user_type, object_id=str(person.pk))
         | Q(content_type=booking_type, object_id__in=booking_ids)
     ).update(object_repr=label, change_message="")
-
-
-def notification_model():
-    """The outbox model, once the notifications app has one."""
-    try:
-        return apps.get_model("notifications", "Notification")
-    except LookupError:
-        return None

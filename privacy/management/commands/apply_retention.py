@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from booking.retention import apply_retention
+from privacy.retention import apply_retention
 
 
 class Command(BaseCommand):

@@ -11,7 +11,7 @@ from accounts.models import Sector, User
 from audit.models import AuditEvent
 from booking import services
 from booking.models import Booking
-from booking.retention import apply_retention
+from privacy.retention import apply_retention
 from tests.factories import (
     CoordinatorFactory,
     OrganisationFactory,

@@ -19,11 +19,12 @@ from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.privacy import UNSENT_NOTIFICATION_STATUSES, anonymise_person, notification_model
 from accounts.roles import COORDINATORS_GROUP
 from audit.services import record
 from booking.models import Booking
 from events.models import Session
+from notifications.models import Notification
+from privacy.services import UNSENT_NOTIFICATION_STATUSES, anonymise_person
 
 logger = logging.getLogger(__name__)
 
@@ -78,13 +79,12 @@ def apply_retention(
     )
     run.people_anonymised = handle(people_due_for_anonymising(now), _anonymise_all(now))
     run.accounts_removed = handle(unused_accounts_due(now), _remove_all(now))
-    if (outbox := notification_model()) is not None:
-        run.messages_deleted = handle(
-            outbox.objects.filter(user__anonymised_at__isnull=False).exclude(
-                status__in=UNSENT_NOTIFICATION_STATUSES
-            ),
-            lambda rows: rows.delete(),
-        )
+    run.messages_deleted = handle(
+        Notification.objects.filter(user__anonymised_at__isnull=False).exclude(
+            status__in=UNSENT_NOTIFICATION_STATUSES
+        ),
+        lambda rows: rows.delete(),
+    )
     if not dry_run:
         logger.info("retention applied: %s", run)
     return run
@@ -148,10 +148,9 @@ def _anonymise_all(now: datetime) -> Callable[[QuerySet], None]:
 def _remove_all(now: datetime) -> Callable[[QuerySet], None]:
     def remove(people: QuerySet) -> None:
         for person in people:
-            if (outbox := notification_model()) is not None:
-                outbox.objects.filter(user=person).exclude(
-                    status__in=UNSENT_NOTIFICATION_STATUSES
-                ).delete()
+            Notification.objects.filter(user=person).exclude(
+                status__in=UNSENT_NOTIFICATION_STATUSES
+            ).delete()
             record("privacy.account_removed", actor=None, target=person, reason="never used")
             try:
                 with transaction.atomic():
