@@ -5,8 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
 from accounts.models import ApiToken, Organisation, User
-from accounts.privacy_views import export_response
 from privacy import services as privacy
+from web.views.privacy import export_response
 
 
 @admin.register(Organisation)

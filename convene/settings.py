@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "notifications",
     "audit",
     "api",
+    "web",
     "staff",
     "csp",
 ]
@@ -154,7 +155,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "convene.context_processors.site",
+                "web.context_processors.site",
             ],
         },
     },
@@ -188,7 +189,7 @@ LOGIN_REDIRECT_URL = "booking:my_bookings"
 
 # Passwordless sign-in (django-sesame): a link is good for a short while and for one sign-in
 # (signing in changes last_login, which the token is bound to). See docs/accessibility.md and
-# accounts/views.py for the rate limits.
+# web/views/accounts.py for the rate limits.
 SESAME_MAX_AGE = timedelta(minutes=env.int("SIGN_IN_LINK_MINUTES", default=15))
 SESAME_ONE_TIME = True
 SIGN_IN_LINKS_PER_ADDRESS = env.int("SIGN_IN_LINKS_PER_ADDRESS", default=5)

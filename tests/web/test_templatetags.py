@@ -2,8 +2,8 @@ from datetime import UTC, timedelta
 
 import pytest
 
-from events.templatetags.convene import duration, govuk_date, govuk_time
 from tests.factories import local
+from web.templatetags.convene import duration, govuk_date, govuk_time
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from events import feeds, views
+from web import feeds
+from web.views import catalogue as views
 
 app_name = "events"
 

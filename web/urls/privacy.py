@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import privacy_views
+from web.views import privacy as privacy_views
 
 app_name = "privacy"
 

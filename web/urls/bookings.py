@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking import views
+from web.views import bookings as views
 
 app_name = "booking"
 

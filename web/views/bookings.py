@@ -17,12 +17,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.services import needs_profile
 from booking import services
 from booking.errors import AlreadyBooked, AlreadyCancelled
-from booking.forms import BookingForm
 from booking.models import Booking
 from booking.queries import active_booking, bookings_for, waitlist_position, with_waitlist_position
 from common.errors import DomainError
 from events.models import Session
-from events.views import render_session
+from web.forms.bookings import BookingForm
+from web.views.catalogue import render_session
 
 
 @require_POST

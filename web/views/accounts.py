@@ -18,9 +18,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from sesame.utils import get_token, get_user
 
-from accounts import services, throttling
-from accounts.forms import ProfileForm, SignInForm, SignInLinkForm
+from accounts import services
 from notifications import services as notify
+from web import throttling
+from web.forms.accounts import ProfileForm, SignInForm, SignInLinkForm
 
 
 def safe_next(request, candidate: str | None, default: str = "") -> str:

@@ -6,10 +6,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from accounts.models import User
-from booking.forms import BookingForm
 from booking.queries import active_booking, sessions_with_availability, waitlist_position
-from events.forms import SessionFilterForm
 from events.models import Event, Programme, Session
+from web.forms.bookings import BookingForm
+from web.forms.catalogue import SessionFilterForm
 
 SESSIONS_PER_PAGE = 20
 

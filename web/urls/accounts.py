@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from web.views import accounts as views
 
 app_name = "accounts"
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from events import feeds
+from web import feeds
 
 app_name = "calendar"
 

@@ -13,7 +13,3 @@ class BookingForm(forms.Form):
         widget=forms.Textarea,
         error_messages={"max_length": "Access needs must be 1,000 characters or fewer"},
     )
-
-
-class CancelBookingForm(forms.Form):
-    """Nothing to fill in: the POST itself is the confirmation."""
