@@ -411,3 +411,19 @@ def _display(value) -> str:
     if hasattr(value, "tzinfo"):
         return f"{timezone.localtime(value):%A %-d %B %Y, %H:%M}"
     return str(value)
+
+
+def message_attendees(session: Session, *, subject: str, body: str, by) -> int:
+    """Send a message to everyone with a confirmed place; return how many people that is."""
+    recipients = Booking.objects.confirmed().filter(session=session).count()
+    with transaction.atomic():
+        record("session.messaged", actor=by, target=session, recipients=recipients)
+        transaction.on_commit(
+            partial(
+                notify.message_attendees,
+                session_id=session.pk,
+                subject=subject.strip(),
+                body=body.strip(),
+            )
+        )
+    return recipients

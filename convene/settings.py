@@ -123,7 +123,7 @@ INSTALLED_APPS = [
     "audit",
     "api",
     "web",
-    "staff",
+    "backoffice",
     "csp",
 ]
 

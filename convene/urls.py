@@ -12,6 +12,6 @@ handler500 = "api.errors.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
-    path("", include("staff.urls")),
+    path("", include("backoffice.urls")),
     path("", include("web.urls")),
 ]

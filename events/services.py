@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -28,3 +30,38 @@ def validate_session(session: Session) -> None:
             ),
             errors=error.message_dict,
         ) from error
+
+
+# Copied to a duplicate; everything else (status, calendar identity, bookings) starts afresh.
+COPIED_FIELDS = (
+    "delivery",
+    "venue",
+    "join_url",
+    "capacity",
+    "waitlist_enabled",
+    "waitlist_limit",
+    "notes",
+)
+
+
+def duplicate_session(session: Session, *, starts_at: datetime, ends_at: datetime, by) -> Session:
+    """Schedule a copy of the session at a new time, with the same trainers and settings.
+
+    A booking window moves with the session, so it opens and closes as long before the new
+    start as it did before the old one.
+    """
+    shift = starts_at - session.starts_at
+    window = {
+        name: getattr(session, name) + shift
+        for name in ("booking_opens_at", "booking_closes_at")
+        if getattr(session, name) is not None
+    }
+    return create_session(
+        event=session.event,
+        by=by,
+        trainers=list(session.trainers.all()),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        **{name: getattr(session, name) for name in COPIED_FIELDS},
+        **window,
+    )

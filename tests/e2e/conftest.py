@@ -31,7 +31,7 @@ def _missing() -> list[str]:
 
 
 # Package scope: Playwright's sync API allows one running instance per thread, and other browser
-# tests (tests/staff/test_register_browser.py) start their own once these have finished.
+# tests (tests/backoffice/test_register_browser.py) start their own once these have finished.
 @pytest.fixture(scope="package")
 def browser():
     require(_missing())

@@ -4,10 +4,9 @@ import pytest
 from django.conf import settings
 
 from booking.models import Booking
-from booking.services import book_session, mark_attendance
+from booking.services import book_session, mark_attendance, message_attendees
 from notifications import services
 from notifications.models import Notification
-from staff.services import message_attendees
 from tests.factories import CoordinatorFactory, SessionFactory, UserFactory
 from tests.notifications.conftest import parts
 

@@ -72,8 +72,10 @@ def unfolded(value: str) -> str:
     """What a TEXT value reads back as: RFC 5545 has one line break, written as \\n.
 
     icalendar also drops one byte-order mark that opens a value (one only: a second stays),
-    which loses nothing visible.
+    which loses nothing visible, and writes a literal backslash-N as a line break (its escaping
+    reads ``\\N`` as RFC 5545's newline first): a line break inside the text, nothing injected.
     """
+    value = value.replace("\\N", "\n")
     return value.replace("\r\n", "\n").replace("\r", "\n").removeprefix("\ufeff")
 
 

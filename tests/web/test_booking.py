@@ -6,8 +6,8 @@ from django.utils import timezone
 from booking import services
 from booking.models import Booking
 from events.models import Session
+from tests.backoffice.conftest import book, mark
 from tests.factories import SessionFactory, UserFactory
-from tests.staff.conftest import book, mark
 
 
 @pytest.fixture

@@ -2,13 +2,14 @@
 
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from booking.models import Booking
+from common.http import json_download
 from privacy.services import erase_person, export_personal_data, personal_data, retention_policy
 
 
@@ -30,15 +31,9 @@ def my_data(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 def download_my_data(request: HttpRequest) -> HttpResponse:
-    return export_response(export_personal_data(request.user, by=request.user))
-
-
-def export_response(data, *, filename: str = "my-data.json") -> JsonResponse:
-    """Send an export as a JSON file download that no cache keeps."""
-    response = JsonResponse(data, safe=False, json_dumps_params={"indent": 2})
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return json_download(
+        export_personal_data(request.user, by=request.user), filename="my-data.json"
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,8 +9,8 @@ from pypdf import PdfReader
 from booking.models import Booking
 from events.models import describe_duration
 from notifications.models import Notification
+from tests.backoffice.conftest import book, mark
 from tests.factories import UserFactory
-from tests.staff.conftest import book, mark
 
 pytestmark = pytest.mark.django_db
 

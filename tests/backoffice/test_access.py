@@ -6,8 +6,8 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 
 from booking.models import Booking
+from tests.backoffice.conftest import book, mark
 from tests.factories import CoordinatorFactory, UserFactory
-from tests.staff.conftest import book, mark
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from audit.models import AuditEvent
-from booking.exports import COLUMNS
+from backoffice.exports import COLUMNS
 from booking.models import Booking
+from tests.backoffice.conftest import book, mark
 from tests.factories import OrganisationFactory, UserFactory
-from tests.staff.conftest import book, mark
 
 pytestmark = pytest.mark.django_db
 

@@ -5,10 +5,10 @@ import time_machine
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from backoffice.registers import register_rows
 from booking.models import Booking
-from booking.registers import register_rows
+from tests.backoffice.conftest import book, mark
 from tests.factories import OrganisationFactory, SessionFactory, UserFactory
-from tests.staff.conftest import book, mark
 
 pytestmark = pytest.mark.django_db
 

@@ -22,11 +22,10 @@ from django.utils.html import format_html
 
 from booking.models import Booking
 from booking.queries import sessions_with_availability
-from booking.services import EDITABLE_FIELDS, cancel_session, update_session
+from booking.services import EDITABLE_FIELDS, cancel_session, message_attendees, update_session
 from common.errors import DomainError
 from events.models import Event, Programme, Session, Theme, Venue
-from events.services import create_session
-from staff.services import duplicate_session, message_attendees
+from events.services import create_session, duplicate_session
 
 
 @admin.register(Venue)

@@ -5,9 +5,9 @@ import re
 import pytest
 from django.test import Client
 
+from tests.backoffice.conftest import book
 from tests.browser import CHROMIUM, launch_chromium, require
 from tests.factories import UserFactory
-from tests.staff.conftest import book
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
 
-class StaffConfig(AppConfig):
-    name = "staff"
+class BackofficeConfig(AppConfig):
+    name = "backoffice"
     verbose_name = "Trainers and coordinators"

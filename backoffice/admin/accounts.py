@@ -5,8 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
 from accounts.models import ApiToken, Organisation, User
+from common.http import json_download
 from privacy import services as privacy
-from web.views.privacy import export_response
 
 
 @admin.register(Organisation)
@@ -66,8 +66,8 @@ class UserAdmin(BaseUserAdmin):
         exports = [privacy.export_personal_data(person, by=request.user) for person in queryset]
         if len(exports) == 1:
             (export,) = exports
-            return export_response(export, filename=f"person-{export['person']['id']}-data.json")
-        return export_response({"people": exports}, filename="people-data.json")
+            return json_download(export, filename=f"person-{export['person']['id']}-data.json")
+        return json_download({"people": exports}, filename="people-data.json")
 
     @admin.action(description="Erase selected people (cancel future bookings, anonymise)")
     def erase_people(self, request, queryset):

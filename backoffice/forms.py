@@ -1,7 +1,7 @@
 from django import forms
 
+from backoffice.reports import ReportFilters
 from booking.models import Booking
-from booking.reports import ReportFilters
 from events.models import Programme, Theme
 
 

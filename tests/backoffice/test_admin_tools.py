@@ -10,8 +10,8 @@ from audit.models import AuditEvent
 from booking.models import Booking
 from events.models import Session
 from notifications.models import Notification
+from tests.backoffice.conftest import book
 from tests.factories import SessionFactory, UserFactory
-from tests.staff.conftest import book
 
 pytestmark = pytest.mark.django_db
 

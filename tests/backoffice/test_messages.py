@@ -4,7 +4,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from tests.staff.conftest import book
+from tests.backoffice.conftest import book
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
+from backoffice.reports import ReportFilters, partnership_report
 from booking import services
 from booking.models import Booking
-from booking.reports import ReportFilters, partnership_report
+from tests.backoffice.conftest import book, mark
 from tests.factories import (
     EventFactory,
     OrganisationFactory,
@@ -19,7 +20,6 @@ from tests.factories import (
     UserFactory,
     local,
 )
-from tests.staff.conftest import book, mark
 
 pytestmark = pytest.mark.django_db
 

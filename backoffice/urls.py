@@ -1,6 +1,6 @@
 from django.urls import path
 
-from staff import views
+from backoffice import views
 
 app_name = "staff"
 

@@ -1,6 +1,6 @@
 """Trainers' registers and exports, attendance certificates, and the partnership board report.
 
-Views stay thin: they find what the signed-in person may see (``staff.queries``), call one
+Views stay thin: they find what the signed-in person may see (``backoffice.queries``), call one
 booking service or builder, and render. A trainer asking for someone else's session gets a 404,
 the same answer as for a session that does not exist.
 """
@@ -15,18 +15,19 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from audit.services import record
+from backoffice.certificates import certificate_filename, certificate_pdf
+from backoffice.charts import percentage_chart
+from backoffice.exports import register_csv, register_xlsx, sign_in_sheet_pdf
+from backoffice.forms import AttendanceForm, ReportFilterForm
+from backoffice.queries import my_sessions as my_sessions_query
+from backoffice.queries import registers_for, trainer_names
+from backoffice.registers import register_rows
+from backoffice.reports import ReportFilters, partnership_report, report_csv
 from booking import services
-from booking.certificates import certificate_filename, certificate_pdf
-from booking.exports import register_csv, register_xlsx, sign_in_sheet_pdf
 from booking.models import Booking
 from booking.queries import sessions_with_availability
-from booking.registers import register_rows
-from booking.reports import ReportFilters, partnership_report, report_csv
 from common.errors import DomainError
-from staff.charts import percentage_chart
-from staff.forms import AttendanceForm, ReportFilterForm
-from staff.queries import my_sessions as my_sessions_query
-from staff.queries import registers_for, trainer_names
+from common.http import download
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -115,10 +116,7 @@ def _export(request, pk: int, *, file_format: str):
     record(
         "register.exported", actor=request.user, target=session, format=file_format, rows=len(rows)
     )
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download(content, content_type=content_type, filename=f"{filename}.{file_format}")
 
 
 @login_required
@@ -145,10 +143,7 @@ def certificate(request, pk: int):
         pk=pk,
     )
     content = certificate_pdf(booking, trainers=trainer_names(booking.session))
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{certificate_filename(booking)}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download(content, content_type="application/pdf", filename=certificate_filename(booking))
 
 
 def _coordinator_report(request):
@@ -187,6 +182,8 @@ def reports_csv(request):
         return HttpResponse(
             "The report filters are not valid.", status=400, content_type="text/plain"
         )
-    response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="partnership-report.csv"'
-    return response
+    return download(
+        report_csv(report),
+        content_type="text/csv; charset=utf-8",
+        filename="partnership-report.csv",
+    )

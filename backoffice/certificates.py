@@ -9,8 +9,8 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from backoffice.pdf_fonts import pdf_fonts
 from booking.models import Booking
-from booking.pdf_fonts import pdf_fonts
 from events.models import describe_duration
 
 GOVUK_BLUE = colors.HexColor("#1d70b8")
