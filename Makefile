@@ -11,7 +11,7 @@ PORT ?= 8000
 help:
 	@echo "make run     - install, migrate, load demo data, serve http://$(HOST):$(PORT) with the worker"
 	@echo "make test    - install test dependencies and run the whole suite"
-	@echo "make lint    - ruff check and format check"
+	@echo "make lint    - ruff check, format check and the import layers (lint-imports)"
 	@echo "make audit   - known vulnerabilities in installed packages (pip-audit), ruff security rules"
 	@echo "make bench   - benchmarks against PostgreSQL (see docs/performance.md)"
 
@@ -60,6 +60,7 @@ test: install-test static
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # pip-audit asks PyPI's JSON API about every installed package (needs network). AUDIT_STRICT=1
 # also fails when a package could not be looked up, which a release check should insist on.

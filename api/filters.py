@@ -1,13 +1,14 @@
 """Query-string filters (django-filter). Unknown slugs give an empty list, not an error."""
 
 from django import forms
-from django.db.models import Q
+from django.utils import timezone
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
 from api.serializers import EARLIEST, LATEST
 from booking.models import Booking
+from booking.rules import bookable_now
 from events.models import Event, Session
 
 MAX_ID = 2**31 - 1
@@ -46,7 +47,8 @@ class SessionFilter(filters.FilterSet):
     )
     available = filters.BooleanFilter(
         method="filter_available",
-        help_text="true: scheduled sessions with a place left; false: the others.",
+        help_text="true: sessions open for booking now (the booking window included) with a "
+        "place left; false: the others.",
     )
     delivery = filters.ChoiceFilter(choices=Session.Delivery.choices)
 
@@ -59,7 +61,7 @@ class SessionFilter(filters.FilterSet):
         return sessions.filter(event__in=Event.objects.filter(themes__slug=value))
 
     def filter_available(self, sessions, name, value):
-        available = Q(status=Session.Status.SCHEDULED, places_left__gt=0)
+        available = bookable_now(timezone.now())
         return sessions.filter(available) if value else sessions.exclude(available)
 
 

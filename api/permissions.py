@@ -3,9 +3,7 @@ views' querysets, so that something a caller may not see is a 404, not a 403."""
 
 from rest_framework import permissions
 
-
-def is_coordinator(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_coordinator)
+from accounts.rules import is_coordinator
 
 
 class IsCoordinator(permissions.BasePermission):

@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
+from booking import rules
 from booking.models import Booking
 from events.models import Event, Programme, Session, Theme, Venue
 
@@ -110,8 +111,7 @@ class SessionSerializer(serializers.ModelSerializer):
     """A session with its availability.
 
     Expects a queryset from ``api.views.sessions_for`` (availability and viewer annotations,
-    related rows loaded). ``join_url`` is present only for the session's confirmed attendees,
-    its trainers and coordinators (the context's ``view.coordinator``).
+    related rows loaded). ``join_url`` is present only for those ``booking.rules`` lets see it.
     """
 
     event = EventSummarySerializer()
@@ -128,7 +128,8 @@ class SessionSerializer(serializers.ModelSerializer):
     calendar_url = serializers.SerializerMethodField()
     join_url = serializers.CharField(
         required=False,
-        help_text="Only for the session's confirmed attendees, its trainers and coordinators.",
+        help_text="Only for an online or hybrid session, and only for its confirmed attendees, "
+        "its trainers and coordinators.",
     )
 
     class Meta:
@@ -167,14 +168,10 @@ class SessionSerializer(serializers.ModelSerializer):
         return data
 
     def may_see_join_url(self, session) -> bool:
-        return bool(
-            getattr(session, "viewer_is_trainer", False)
-            or getattr(session, "viewer_is_confirmed", False)
-            or getattr(self.context.get("view"), "coordinator", False)
-        )
+        return rules.may_see_join_url(self.context["request"].user, session)
 
     def get_booking_open(self, session) -> bool:
-        return session.is_booking_open(self.context.get("now"))
+        return rules.booking_state(session, self.context["now"]) == rules.BookingState.OPEN
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, session) -> str:

@@ -6,7 +6,6 @@ Something a caller may not see (an unpublished programme, someone else's booking
 
 from functools import cached_property
 
-from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -22,19 +21,26 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from accounts.rules import is_coordinator
 from api import serializers
 from api.filters import AttendeeFilter, BookingFilter, EventFilter, SessionFilter
 from api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from api.idempotency import idempotent
-from api.permissions import IsCoordinator, ReadAnyoneWriteCoordinator, is_coordinator
+from api.permissions import IsCoordinator, ReadAnyoneWriteCoordinator
 from api.renderers import AttendeeCSVRenderer
 from api.schema import READ_LIST, READ_ONE, WRITE, error_responses
 from api.throttles import AnonThrottle, BookingThrottle, UserThrottle
 from booking import services as booking_services
 from booking.models import Booking
-from booking.queries import annotate_waitlist_position, sessions_with_availability
+from booking.queries import (
+    annotate_waitlist_position,
+    bookings_visible_to,
+    sessions_with_availability,
+    with_viewer,
+)
 from events import services as event_services
 from events.models import Event, Programme, Session, Theme
+from events.queries import trainer_flag
 
 
 class ApiView(generics.GenericAPIView):
@@ -150,11 +156,6 @@ class EventDetailView(ApiView, generics.RetrieveAPIView):
 # Sessions.
 
 
-def trains(user, session) -> Exists:
-    """Whether the user is a trainer of the session (an expression, for annotations)."""
-    return Exists(Session.trainers.through.objects.filter(session=session, user=user))
-
-
 def sessions_for(view: ApiView):
     """Sessions with availability, related rows and what the caller is to each (one query)."""
     sessions = sessions_with_availability(
@@ -164,15 +165,7 @@ def sessions_for(view: ApiView):
     )
     # Aggregation drops Meta.ordering, and pagination needs a stable order.
     sessions = published_unless_coordinator(sessions, view).order_by("starts_at", "id")
-    user = view.request.user
-    if user.is_authenticated:
-        sessions = sessions.annotate(
-            viewer_is_trainer=trains(user, OuterRef("pk")),
-            viewer_is_confirmed=Exists(
-                Booking.objects.confirmed().filter(session=OuterRef("pk"), person=user)
-            ),
-        )
-    return sessions
+    return with_viewer(sessions, view.request.user)
 
 
 class SessionMixin:
@@ -387,18 +380,16 @@ class SessionAttendeesView(ApiView, generics.ListAPIView):
 
     @cached_property
     def session(self) -> Session:
+        """The session, if the caller may see its register; anyone else gets a 404, as for a
+        session that does not exist."""
         user = self.request.user
         session = (
-            Session.objects.annotate(viewer_is_trainer=trains(user, OuterRef("pk")))
+            Session.objects.annotate(viewer_is_trainer=trainer_flag(user))
             .filter(pk=self.kwargs["pk"])
             .first()
         )
-        if session is None:
+        if session is None or not user.has_perm("booking.see_register", session):
             raise exceptions.NotFound("No Session matches the given query.")
-        if not (session.viewer_is_trainer or self.coordinator):
-            raise exceptions.PermissionDenied(
-                "Only the session's trainers and coordinators can see its attendees."
-            )
         return session
 
     def paginate_queryset(self, queryset):
@@ -422,7 +413,7 @@ def visible_bookings(view: ApiView):
     if getattr(view, "swagger_fake_view", False):  # schema generation
         return Booking.objects.none()
     user = view.request.user
-    bookings = Booking.objects.all() if view.coordinator else Booking.objects.filter(person=user)
+    bookings = bookings_visible_to(user)
     return annotate_waitlist_position(bookings.select_related("session__event")).order_by(
         "-session__starts_at", "-id"
     )
@@ -496,13 +487,10 @@ class BookingAttendanceView(ApiView):
     def booking(self, pk: int) -> Booking:
         """The booking, if the caller may see it at all (the service decides the rest)."""
         user = self.request.user
-        booking = (
-            Booking.objects.annotate(viewer_is_trainer=trains(user, OuterRef("session")))
-            .filter(pk=pk)
-            .first()
-        )
+        booking = Booking.objects.select_related("session").filter(pk=pk).first()
         if booking is None or not (
-            booking.person_id == user.pk or booking.viewer_is_trainer or self.coordinator
+            user.has_perm("booking.see_booking", booking)
+            or user.has_perm("booking.see_register", booking.session)
         ):
             raise exceptions.NotFound("No Booking matches the given query.")
         return booking

@@ -1,6 +1,6 @@
 """Register exports: CSV and Excel with the same columns, and a printable PDF sign-in sheet.
 
-Each function takes the rows from ``booking.registers.register_rows`` and returns bytes; the
+Each function takes the rows from ``backoffice.registers.register_rows`` and returns bytes; the
 views that serve them record every export in the audit trail, because the files carry personal
 data out of the system.
 """

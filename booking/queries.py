@@ -1,14 +1,19 @@
 """Reusable reads about bookings and availability."""
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db.models import (
     Case,
+    Count,
+    Exists,
     F,
     Func,
     IntegerField,
+    Max,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Value,
     When,
@@ -16,8 +21,16 @@ from django.db.models import (
 )
 from django.db.models.functions import Greatest, RowNumber
 
+from accounts.rules import is_coordinator
 from booking.models import Booking
 from events.models import Session
+from events.queries import (
+    SESSION_CHANGES,
+    FeedState,
+    feed_start,
+    sessions_for_calendar,
+    trainer_flag,
+)
 
 
 def count_of(rows) -> Subquery:
@@ -41,6 +54,19 @@ def sessions_with_availability(sessions=None):
         confirmed_count=count_of(Booking.objects.confirmed().filter(session=OuterRef("pk"))),
         waitlist_length=count_of(Booking.objects.waitlisted().filter(session=OuterRef("pk"))),
     ).annotate(places_left=Greatest(F("capacity") - F("confirmed_count"), 0))
+
+
+def with_viewer(sessions, user):
+    """Annotate what the user is to each session, for ``booking.rules`` to read without a
+    query per session: ``viewer_is_trainer`` and ``viewer_is_confirmed``."""
+    if not user.is_authenticated:
+        return sessions
+    return sessions.annotate(
+        viewer_is_trainer=trainer_flag(user),
+        viewer_is_confirmed=Exists(
+            Booking.objects.confirmed().filter(session=OuterRef("pk"), person=user)
+        ),
+    )
 
 
 def with_waitlist_position(bookings):
@@ -102,6 +128,14 @@ def waitlist_position(booking: Booking) -> int | None:
     )
 
 
+def bookings_visible_to(user):
+    """``booking.rules.may_see_booking`` as a queryset: coordinators every booking, anyone
+    else their own."""
+    if is_coordinator(user):
+        return Booking.objects.all()
+    return Booking.objects.filter(person=user)
+
+
 def bookings_for(person, *, statuses: Iterable[str] | None = None):
     """A person's bookings with their sessions, latest session first."""
     bookings = Booking.objects.filter(person=person).select_related(
@@ -117,3 +151,66 @@ def active_booking(session: Session, person) -> Booking | None:
     if not person.is_authenticated:
         return None
     return Booking.objects.active().filter(session=session, person=person).first()
+
+
+# Calendar feeds of bookings (the personal feed) and of booked numbers (the trainer feed); the
+# session feeds' own reads are in ``events.queries``.
+
+_BOOKING_CHANGES = ("created_at", "confirmed_at", "waitlisted_at", "cancelled_at")
+
+
+def personal_feed_bookings(user, *, now: datetime) -> QuerySet:
+    """A person's places and waitlist places, and bookings cancelled in the last 90 days."""
+    start = feed_start(now)
+    return Booking.objects.filter(person=user, session__starts_at__gte=start).filter(
+        ~Q(status=Booking.Status.CANCELLED) | Q(cancelled_at__gte=start)
+    )
+
+
+def trainer_sessions_for_calendar(sessions: QuerySet, trainer) -> QuerySet:
+    """Sessions with their booked numbers (``confirmed_count``, ``waitlist_length``) and what
+    the trainer is to each (``with_viewer``)."""
+    return with_viewer(sessions_with_availability(sessions_for_calendar(sessions)), trainer)
+
+
+def bookings_for_calendar(bookings: QuerySet) -> QuerySet:
+    """Load bookings with their sessions, events, programmes, venues and themes (two queries)."""
+    return (
+        bookings.select_related("session__event__programme", "session__venue")
+        .prefetch_related("session__event__themes")
+        .order_by("session__starts_at", "pk")
+    )
+
+
+def trainer_state(sessions: QuerySet, *, kind: str, now: datetime) -> FeedState:
+    """The validators of a trainer feed, booked numbers included, in one aggregate query."""
+    booked = {
+        f"{status}_bookings": Count("bookings", filter=Q(bookings__status=status), distinct=True)
+        for status in Booking.Status.values
+    }
+    values = sessions.order_by().aggregate(
+        sessions=Count("pk", distinct=True),
+        **booked,
+        **{path: Max(path) for path in SESSION_CHANGES},
+        **{f"bookings__{name}": Max(f"bookings__{name}") for name in _BOOKING_CHANGES},
+    )
+    return FeedState.of(kind, values, now=now)
+
+
+def bookings_state(bookings: QuerySet, *, kind: str, now: datetime) -> FeedState:
+    """The validators of a personal feed, in one aggregate query.
+
+    Every change that reaches a person's feed moves one of these: a new booking (count), a
+    promotion (status counts, ``confirmed_at``), a cancellation (``cancelled_at``), a session
+    change (the session's ``updated_at``; it is saved whenever a booking SEQUENCE is raised).
+    """
+    by_status = {
+        status: Count("pk", filter=Q(status=status), distinct=True)
+        for status in Booking.Status.values
+    }
+    values = bookings.order_by().aggregate(
+        **by_status,
+        **{name: Max(name) for name in _BOOKING_CHANGES},
+        **{f"session__{path}": Max(f"session__{path}") for path in SESSION_CHANGES},
+    )
+    return FeedState.of(kind, values, now=now)

@@ -6,12 +6,10 @@ counted under the lock, so they cannot drift. On PostgreSQL the lock is ``SELECT
 on SQLite the database runs transactions as ``BEGIN IMMEDIATE`` (see settings), which takes the
 single write lock at the start and serialises the same way.
 
-People are told about changes through ``notifications.services``: a booking's message is a
-background task written in the booking's own transaction (other changes hand theirs over on
-commit), so a rolled-back change never sends mail and a committed one never loses its message.
+People are told about changes by background tasks (``booking.tasks``) enqueued in the change's
+own transaction, so a rolled-back change never sends mail and a committed one never loses its
+message. Who may do what, and whether a session takes bookings, is asked of ``booking.rules``.
 """
-
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -19,13 +17,19 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit.services import record
-from booking import errors
+from booking import errors, rules
 from booking.models import Booking
+from booking.tasks import (
+    later,
+    write_attendee_message,
+    write_booking_messages,
+    write_new_booking_message,
+    write_session_messages,
+)
 from common.errors import InvalidValue, NotAllowed
 from common.sql import PreparedQuery
 from events.models import Session
 from events.services import validate_session
-from notifications import services as notify
 from notifications.kinds import Kind
 
 # Changes that move or re-route an event in people's calendars.
@@ -95,7 +99,7 @@ def book_session(
     )
     try:
         with transaction.atomic():
-            notify.booking_made_later(ical_uid=booking.ical_uid)
+            later(write_new_booking_message, ical_uid=str(booking.ical_uid))
             try:
                 session = lock_session(session.pk)
             except Session.DoesNotExist:
@@ -115,7 +119,7 @@ def book_session(
                 booking.status = Booking.Status.CONFIRMED
                 booking.confirmed_at = now
                 booking.waitlist_position = None
-            elif _waitlist_has_room(session, waitlisted):
+            elif rules.waitlist_has_room(session, waitlisted):
                 booking.status = Booking.Status.WAITLISTED
                 booking.waitlisted_at = now
                 booking.waitlist_position = waitlisted + 1
@@ -155,7 +159,7 @@ def cancel_booking(booking: Booking, *, by, now=None) -> Booking:
     Allowed until the session starts; within ``LATE_CANCELLATION_PERIOD`` of the start it is
     recorded as a late cancellation. Only the person themself or a coordinator may cancel.
     """
-    if by.pk != booking.person_id and not by.is_coordinator:
+    if not rules.may_cancel_booking(by, booking):
         raise NotAllowed()
     with transaction.atomic():
         session = lock_session(booking.session_id)
@@ -186,23 +190,12 @@ def cancel_booking(booking: Booking, *, by, now=None) -> Booking:
                 "ical_sequence",
             ]
         )
-        notify.booking_changed_later(booking_ids=[booking.pk], kind=Kind.BOOKING_CANCELLED)
+        later(write_booking_messages, booking_ids=[booking.pk], kind=Kind.BOOKING_CANCELLED)
         if freed_place:
             _fill_free_places(session, now=now)
         if by.pk != booking.person_id:
             record("booking.cancelled", actor=by, target=booking)
     return booking
-
-
-def change_capacity(session: Session, *, capacity: int, by) -> Session:
-    """Set a session's capacity; a rise promotes the waitlist, a cut below confirmed is refused."""
-    with transaction.atomic():
-        session = lock_session(session.pk)
-        old = session.capacity
-        _set_capacity(session, capacity)
-        session.save(update_fields=["capacity", "updated_at"])
-        record("session.capacity_changed", actor=by, target=session, old=old, new=capacity)
-    return session
 
 
 def mark_attendance(booking: Booking, *, attendance: str, by, now=None) -> Booking:
@@ -228,7 +221,11 @@ def mark_attendance(booking: Booking, *, attendance: str, by, now=None) -> Booki
         booking.save(update_fields=["attendance", "attendance_marked_at", "attendance_marked_by"])
         record("booking.attendance_marked", actor=by, target=booking, attendance=attendance)
         if newly_attended:
-            transaction.on_commit(partial(notify.certificate_available, booking_id=booking.pk))
+            later(
+                write_booking_messages,
+                booking_ids=[booking.pk],
+                kind=Kind.CERTIFICATE_AVAILABLE,
+            )
     return booking
 
 
@@ -260,8 +257,8 @@ def update_session(session: Session, *, by, **changes) -> Session:
 
     Significant changes (start, end, venue, delivery, joining link) raise the session's
     calendar SEQUENCE and every active booking's, and everyone booked is told what changed.
-    A capacity change goes through the same rule as ``change_capacity``; ``trainers`` (users)
-    replaces the session's trainers.
+    Capacity: a rise promotes the waitlist (not once the session has started), a cut below the
+    confirmed places is refused. ``trainers`` (users) replaces the session's trainers.
     """
     trainers = changes.pop("trainers", None)
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -276,7 +273,7 @@ def update_session(session: Session, *, by, **changes) -> Session:
         for name, value in changes.items():
             setattr(session, name, value)
         if capacity is not None and capacity != session.capacity:
-            _set_capacity(session, capacity)
+            _set_capacity(session, capacity, now=timezone.now())
         validate_session(session)
         changed = {
             name: (before[name], getattr(session, name))
@@ -296,20 +293,17 @@ def update_session(session: Session, *, by, **changes) -> Session:
             )
         session.save()
         if significant:
-            transaction.on_commit(
-                partial(
-                    notify.session_changed,
-                    session_id=session.pk,
-                    changes={name: _describe(*changed[name]) for name in significant},
-                )
+            later(
+                write_session_messages,
+                session_id=session.pk,
+                kind=Kind.SESSION_CHANGED,
+                changes={name: _describe(*changed[name]) for name in significant},
             )
-        if changed:
-            record(
-                "session.changed",
-                actor=by,
-                target=session,
-                fields=sorted(changed),
-            )
+        if "capacity" in changed:
+            old, new = changed["capacity"]
+            record("session.capacity_changed", actor=by, target=session, old=old, new=new)
+        if other_fields := sorted(name for name in changed if name != "capacity"):
+            record("session.changed", actor=by, target=session, fields=other_fields)
     return session
 
 
@@ -334,13 +328,11 @@ def cancel_session(session: Session, *, by, reason: str = "", now=None) -> Sessi
             late_cancellation=False,
             ical_sequence=F("ical_sequence") + 1,
         )
-        transaction.on_commit(
-            partial(
-                notify.session_cancelled,
-                session_id=session.pk,
-                booking_ids=affected,
-                reason=session.cancellation_reason,
-            )
+        later(
+            write_booking_messages,
+            booking_ids=affected,
+            kind=Kind.SESSION_CANCELLED,
+            reason=session.cancellation_reason,
         )
         record("session.cancelled", actor=by, target=session, bookings=len(affected))
     return session
@@ -349,22 +341,22 @@ def cancel_session(session: Session, *, by, reason: str = "", now=None) -> Sessi
 # Internal steps; each expects the session row to be locked already.
 
 
+# Why a session that is not open for booking refuses one.
+REFUSALS = {
+    rules.BookingState.CANCELLED: errors.SessionCancelled,
+    rules.BookingState.STARTED: errors.SessionStarted,
+    rules.BookingState.NOT_OPEN_YET: errors.BookingClosed,
+    rules.BookingState.CLOSED: errors.BookingClosed,
+}
+
+
 def _check_bookable(session: Session, now) -> None:
-    if session.is_cancelled:
-        raise errors.SessionCancelled()
-    if now >= session.starts_at:
-        raise errors.SessionStarted()
-    if not session.is_booking_open(now):
-        raise errors.BookingClosed()
+    refusal = REFUSALS.get(rules.booking_state(session, now))
+    if refusal is not None:
+        raise refusal()
 
 
-def _waitlist_has_room(session: Session, waitlisted: int) -> bool:
-    if not session.waitlist_enabled:
-        return False
-    return session.waitlist_limit is None or waitlisted < session.waitlist_limit
-
-
-def _set_capacity(session: Session, capacity: int) -> None:
+def _set_capacity(session: Session, capacity: int, *, now) -> None:
     if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1:
         raise InvalidValue("Capacity must be a whole number of at least 1.")
     confirmed = Booking.objects.confirmed().filter(session=session).count()
@@ -373,11 +365,17 @@ def _set_capacity(session: Session, capacity: int) -> None:
             f"{confirmed} places are confirmed; capacity cannot go below that."
         )
     session.capacity = capacity
-    _fill_free_places(session, confirmed=confirmed)
+    _fill_free_places(session, now=now, confirmed=confirmed)
 
 
-def _fill_free_places(session: Session, *, now=None, confirmed: int | None = None) -> list[int]:
-    """Promote the head of the waitlist into every free place, first come first served."""
+def _fill_free_places(session: Session, *, now, confirmed: int | None = None) -> list[int]:
+    """Promote the head of the waitlist into every free place, first come first served.
+
+    Nobody is promoted once the session has started, whatever freed the place: a place that
+    appears during the session can no longer be taken up.
+    """
+    if now >= session.starts_at:
+        return []
     if confirmed is None:
         confirmed = Booking.objects.confirmed().filter(session=session).count()
     free = session.capacity - confirmed
@@ -388,21 +386,20 @@ def _fill_free_places(session: Session, *, now=None, confirmed: int | None = Non
     )
     if promoted:
         Booking.objects.filter(pk__in=promoted).update(
-            status=Booking.Status.CONFIRMED, confirmed_at=now or timezone.now()
+            status=Booking.Status.CONFIRMED, confirmed_at=now
         )
-        notify.booking_changed_later(booking_ids=promoted, kind=Kind.BOOKING_PROMOTED)
+        later(write_booking_messages, booking_ids=promoted, kind=Kind.BOOKING_PROMOTED)
     return promoted
 
 
 def _check_can_manage_attendance(session: Session, by) -> None:
-    if by.is_coordinator:
-        return
-    if not session.trainers.filter(pk=by.pk).exists():
+    if not rules.may_see_register(by, session):
         raise NotAllowed("Only the session's trainers can mark attendance.")
 
 
-def _describe(old, new) -> tuple[str, str]:
-    return (_display(old), _display(new))
+def _describe(old, new) -> list[str]:
+    """[old, new] in words, as the message task receives it (JSON has no tuples)."""
+    return [_display(old), _display(new)]
 
 
 def _display(value) -> str:
@@ -418,12 +415,10 @@ def message_attendees(session: Session, *, subject: str, body: str, by) -> int:
     recipients = Booking.objects.confirmed().filter(session=session).count()
     with transaction.atomic():
         record("session.messaged", actor=by, target=session, recipients=recipients)
-        transaction.on_commit(
-            partial(
-                notify.message_attendees,
-                session_id=session.pk,
-                subject=subject.strip(),
-                body=body.strip(),
-            )
+        later(
+            write_attendee_message,
+            session_id=session.pk,
+            subject=subject.strip(),
+            body=body.strip(),
         )
     return recipients

@@ -115,6 +115,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    # Permission predicates (<app>/rules.py), imported at start-up so every perm is registered.
+    "rules.apps.AutodiscoverRulesConfig",
     "accounts",
     "events",
     "booking",
@@ -181,6 +183,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
     "sesame.backends.ModelBackend",
 ]

@@ -249,12 +249,3 @@ class Session(models.Model):
             return "Online"
         place = self.venue.one_line if self.venue else "Venue to be confirmed"
         return f"{place} (or online)" if self.delivery == self.Delivery.HYBRID else place
-
-    def booking_closes(self):
-        return self.booking_closes_at or self.starts_at
-
-    def is_booking_open(self, now=None) -> bool:
-        now = now or timezone.now()
-        if self.is_cancelled or now >= self.booking_closes():
-            return False
-        return self.booking_opens_at is None or now >= self.booking_opens_at

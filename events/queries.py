@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from booking.models import Booking
-from booking.queries import sessions_with_availability
 from events.models import Event, Programme, Session, Theme
 
 # How far back feeds reach, and how long a cancelled session or booking stays in them as
@@ -28,14 +26,13 @@ FEED_FORMAT = 1
 
 # The latest change of a session as a feed shows it: its own row, its event, programme, venue
 # and themes (every one of them has an auto_now ``updated_at``).
-_SESSION_CHANGES = (
+SESSION_CHANGES = (
     "updated_at",
     "event__updated_at",
     "event__programme__updated_at",
     "venue__updated_at",
     "event__themes__updated_at",
 )
-_BOOKING_CHANGES = ("created_at", "confirmed_at", "waitlisted_at", "cancelled_at")
 
 
 @dataclass(frozen=True)
@@ -92,7 +89,7 @@ def _local_midnight(day) -> datetime:
     return datetime.combine(day, time(0), tzinfo=timezone.get_default_timezone())
 
 
-def _in_window(sessions: QuerySet, *, now: datetime) -> QuerySet:
+def in_window(sessions: QuerySet, *, now: datetime) -> QuerySet:
     """Sessions from 90 days ago onward; a cancelled one only for 90 days after cancelling.
 
     A cancelled session cannot be edited any more, so its ``updated_at`` is when it was
@@ -115,20 +112,12 @@ def public_feed_sessions(
         # A subquery rather than a join, so the state aggregate still sees all the themes of
         # each event (they are all shown as CATEGORIES).
         sessions = sessions.filter(event__in=Event.objects.filter(themes=theme).values("pk"))
-    return _in_window(sessions, now=now)
+    return in_window(sessions, now=now)
 
 
 def trainer_feed_sessions(user, *, now: datetime) -> QuerySet:
     """The published sessions a person is assigned to train."""
-    return _in_window(Session.objects.published().for_trainer(user), now=now)
-
-
-def personal_feed_bookings(user, *, now: datetime) -> QuerySet:
-    """A person's places and waitlist places, and bookings cancelled in the last 90 days."""
-    start = feed_start(now)
-    return Booking.objects.filter(person=user, session__starts_at__gte=start).filter(
-        ~Q(status=Booking.Status.CANCELLED) | Q(cancelled_at__gte=start)
-    )
+    return in_window(Session.objects.published().for_trainer(user), now=now)
 
 
 def sessions_for_calendar(sessions: QuerySet) -> QuerySet:
@@ -140,59 +129,11 @@ def sessions_for_calendar(sessions: QuerySet) -> QuerySet:
     )
 
 
-def trainer_sessions_for_calendar(sessions: QuerySet) -> QuerySet:
-    """Sessions with their booked numbers (``confirmed_count``, ``waitlist_length``)."""
-    return sessions_with_availability(sessions_for_calendar(sessions))
-
-
-def bookings_for_calendar(bookings: QuerySet) -> QuerySet:
-    """Load bookings with their sessions, events, programmes, venues and themes (two queries)."""
-    return (
-        bookings.select_related("session__event__programme", "session__venue")
-        .prefetch_related("session__event__themes")
-        .order_by("session__starts_at", "pk")
-    )
-
-
 def sessions_state(sessions: QuerySet, *, kind: str, now: datetime) -> FeedState:
     """The validators of a public feed, in one aggregate query."""
     values = sessions.order_by().aggregate(
         sessions=Count("pk", distinct=True),
-        **{path: Max(path) for path in _SESSION_CHANGES},
-    )
-    return FeedState.of(kind, values, now=now)
-
-
-def trainer_state(sessions: QuerySet, *, kind: str, now: datetime) -> FeedState:
-    """The validators of a trainer feed, booked numbers included, in one aggregate query."""
-    booked = {
-        f"{status}_bookings": Count("bookings", filter=Q(bookings__status=status), distinct=True)
-        for status in Booking.Status.values
-    }
-    values = sessions.order_by().aggregate(
-        sessions=Count("pk", distinct=True),
-        **booked,
-        **{path: Max(path) for path in _SESSION_CHANGES},
-        **{f"bookings__{name}": Max(f"bookings__{name}") for name in _BOOKING_CHANGES},
-    )
-    return FeedState.of(kind, values, now=now)
-
-
-def bookings_state(bookings: QuerySet, *, kind: str, now: datetime) -> FeedState:
-    """The validators of a personal feed, in one aggregate query.
-
-    Every change that reaches a person's feed moves one of these: a new booking (count), a
-    promotion (status counts, ``confirmed_at``), a cancellation (``cancelled_at``), a session
-    change (the session's ``updated_at``; it is saved whenever a booking SEQUENCE is raised).
-    """
-    by_status = {
-        status: Count("pk", filter=Q(status=status), distinct=True)
-        for status in Booking.Status.values
-    }
-    values = bookings.order_by().aggregate(
-        **by_status,
-        **{name: Max(name) for name in _BOOKING_CHANGES},
-        **{f"session__{path}": Max(f"session__{path}") for path in _SESSION_CHANGES},
+        **{path: Max(path) for path in SESSION_CHANGES},
     )
     return FeedState.of(kind, values, now=now)
 
@@ -208,3 +149,10 @@ def single_session_state(session: Session, *, now: datetime) -> FeedState:
         "themes": max((theme.updated_at for theme in session.event.themes.all()), default=None),
     }
     return FeedState.of("session", values, now=now)
+
+
+def trainer_flag(user, session=None) -> Exists:
+    """Whether the user trains the session (``OuterRef("pk")`` unless given), as an expression
+    to annotate as ``viewer_is_trainer`` (read by ``events.rules.is_trainer_of``)."""
+    session = OuterRef("pk") if session is None else session
+    return Exists(Session.trainers.through.objects.filter(session=session, user=user))

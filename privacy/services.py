@@ -21,9 +21,9 @@ from accounts.models import User, new_secret
 from audit.models import AuditEvent
 from audit.services import record
 from booking import services as booking_services
+from booking.messages import queue_messages_for
 from booking.models import Booking
 from common.errors import NotAllowed
-from notifications import services as notifications
 from notifications.kinds import Kind
 from notifications.models import Notification
 
@@ -65,7 +65,7 @@ def erase_person(person: User, *, by: User, now: datetime | None = None) -> Eras
         # Booking messages are normally written by the worker a moment later; by then the
         # address is gone, so the cancellation is written to the outbox now. The worker's
         # own attempt finds the same dedupe key and adds nothing.
-        notifications.booking_changed(booking_ids=[booking.pk], kind=Kind.BOOKING_CANCELLED)
+        queue_messages_for([booking.pk], kind=Kind.BOOKING_CANCELLED)
     with transaction.atomic():
         erasure.kept = Booking.objects.filter(person=person).count()
         anonymise_person(person, now=now)

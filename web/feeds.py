@@ -19,6 +19,8 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import content_disposition_header, http_date
 from django.views.decorators.http import require_safe
 
+from booking import calendar as booking_calendar
+from booking import queries as booking_queries
 from events import calendar, queries
 from events.models import Programme, Session, Theme
 
@@ -81,15 +83,15 @@ def theme_feed(request: HttpRequest, slug: str) -> HttpResponse:
 def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
     now = timezone.now()
     person = _feed_owner(token)
-    bookings = queries.personal_feed_bookings(person, now=now)
-    state = queries.bookings_state(bookings, kind=f"personal:{person.pk}", now=now)
+    bookings = booking_queries.personal_feed_bookings(person, now=now)
+    state = booking_queries.bookings_state(bookings, kind=f"personal:{person.pk}", now=now)
     return _calendar_response(
         request,
         state=state,
         filename="my-bookings.ics",
         private=True,
-        build=lambda: calendar.bookings_feed(
-            queries.bookings_for_calendar(bookings),
+        build=lambda: booking_calendar.bookings_feed(
+            booking_queries.bookings_for_calendar(bookings),
             name="My training bookings",
             description=f"Your places at {settings.PARTNERSHIP_NAME} training. Private to you.",
             now=state.changed_at,
@@ -102,14 +104,15 @@ def trainer_feed(request: HttpRequest, token: str) -> HttpResponse:
     now = timezone.now()
     trainer = _feed_owner(token)
     sessions = queries.trainer_feed_sessions(trainer, now=now)
-    state = queries.trainer_state(sessions, kind=f"trainer:{trainer.pk}", now=now)
+    state = booking_queries.trainer_state(sessions, kind=f"trainer:{trainer.pk}", now=now)
     return _calendar_response(
         request,
         state=state,
         filename="my-training-sessions.ics",
         private=True,
-        build=lambda: calendar.trainer_feed(
-            queries.trainer_sessions_for_calendar(sessions),
+        build=lambda: booking_calendar.trainer_feed(
+            booking_queries.trainer_sessions_for_calendar(sessions, trainer),
+            trainer=trainer,
             name="Sessions I train",
             description=f"Sessions you train for {settings.PARTNERSHIP_NAME}. Private to you.",
             now=state.changed_at,

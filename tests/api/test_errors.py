@@ -327,4 +327,4 @@ def test_server_error_is_json_under_api(rf):
 def test_errors_are_json_even_when_csv_was_asked_for(api, session, person):
     response = api(person).get(f"/api/v1/sessions/{session.pk}/attendees/?format=csv")
 
-    error(response, 403, "permission_denied")
+    error(response, 404, "not_found")

@@ -23,6 +23,12 @@ def mark(booking: Booking, attendance: str, *, by) -> Booking:
     )
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):
+    """Messages are written and sent as soon as the change commits."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture
 def trainer_b(db):
     trainer = UserFactory(full_name="Tess Otherton")

@@ -154,7 +154,7 @@ def test_cancellations_and_bookings_interleaved_keep_the_rules(round_number):
 
     calls = [lambda b=b: services.cancel_booking(b, by=b.person) for b in leaving]
     calls += [lambda p=p: services.book_session(session, person=p) for p in newcomers]
-    calls.append(lambda: services.change_capacity(session, capacity=12, by=coordinator))
+    calls.append(lambda: services.update_session(session, capacity=12, by=coordinator))
     outcomes = run_together(calls)
 
     assert [o for o in outcomes if isinstance(o, str)] == []

@@ -147,10 +147,10 @@ class BookingRules(RuleBasedStateMachine):
     def change_capacity(self, capacity):
         if capacity < self.confirmed():
             with pytest.raises(CapacityBelowConfirmed):
-                services.change_capacity(self.session, capacity=capacity, by=self.coordinator)
+                services.update_session(self.session, capacity=capacity, by=self.coordinator)
             return
 
-        services.change_capacity(self.session, capacity=capacity, by=self.coordinator)
+        services.update_session(self.session, capacity=capacity, by=self.coordinator)
 
         self.capacity = capacity
         self.promote()

@@ -210,21 +210,21 @@ def test_cancel_confirmed_booking_raises_calendar_sequence(session, person):
     assert booking.ical_sequence == 1
 
 
-def test_change_capacity_up_promotes_as_many_as_fit(session, coordinator):
+def test_raising_capacity_promotes_as_many_as_fit(session, coordinator):
     book(session, 2)
     waiting = book(session, 3)
 
-    services.change_capacity(session, capacity=4, by=coordinator)
+    services.update_session(session, capacity=4, by=coordinator)
 
     statuses = [Booking.objects.get(pk=b.pk).status for b in waiting]
     assert statuses == ["confirmed", "confirmed", "waitlisted"]
 
 
-def test_change_capacity_below_confirmed_is_refused(session, coordinator):
+def test_capacity_below_confirmed_is_refused(session, coordinator):
     book(session, 2)
 
     with pytest.raises(CapacityBelowConfirmed):
-        services.change_capacity(session, capacity=1, by=coordinator)
+        services.update_session(session, capacity=1, by=coordinator)
     session.refresh_from_db()
     assert session.capacity == 2
 
@@ -345,23 +345,24 @@ def test_cancel_waitlisted_booking_runs_four_queries(session):
 
 
 @pytest.mark.parametrize("promoted", [1, 3])
-def test_change_capacity_runs_six_queries_plus_one_message_task_per_promoted_person(
+def test_raising_capacity_runs_nine_queries_with_one_message_task_for_everyone_promoted(
     session, coordinator, promoted
 ):
     book(session, 2 + promoted)
     assert coordinator.is_coordinator  # the role lookup is cached, as in a request
 
     # lock, count confirmed, pick the waitlist heads, promote, one message task for everyone
-    # promoted, save the session, audit
-    assert queries_run(
-        lambda: services.change_capacity(session, capacity=2 + promoted, by=coordinator)
-    ) == (7 if promoted else 5)
+    # promoted, the event and venue still exist, save the session, audit
+    assert (
+        queries_run(lambda: services.update_session(session, capacity=2 + promoted, by=coordinator))
+        == 9
+    )
 
 
 def message_tasks() -> list[dict]:
     return [
         task.args_kwargs["kwargs"]
-        for task in DBTaskResult.objects.filter(task_path__startswith="notifications.tasks.")
+        for task in DBTaskResult.objects.filter(task_path__startswith="booking.tasks.")
     ]
 
 
@@ -451,7 +452,7 @@ def refuse_started_session(session, person, coordinator):
 
 def refuse_capacity_below_confirmed(session, person, coordinator):
     book(session, 2)
-    services.change_capacity(session, capacity=1, by=coordinator)
+    services.update_session(session, capacity=1, by=coordinator)
 
 
 def refuse_cancelling_twice(session, person, coordinator):
@@ -489,7 +490,7 @@ def refuse_unknown_attendance(session, person, coordinator):
 
 
 def refuse_zero_capacity(session, person, coordinator):
-    services.change_capacity(session, capacity=0, by=coordinator)
+    services.update_session(session, capacity=0, by=coordinator)
 
 
 @pytest.mark.parametrize(

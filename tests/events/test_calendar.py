@@ -7,10 +7,12 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from booking import calendar as booking_calendar
 from booking.models import Booking
+from booking.queries import trainer_sessions_for_calendar
 from events import calendar
 from events.models import Session
-from events.queries import sessions_for_calendar, trainer_sessions_for_calendar
+from events.queries import sessions_for_calendar
 from tests.events import ical_readers
 from tests.factories import (
     EventFactory,
@@ -218,7 +220,7 @@ def test_personal_feed_gives_confirmed_places_the_joining_link_and_waitlist_plac
     waiting = booking(session, status=Booking.Status.WAITLISTED)
 
     feed = icalendar.Calendar.from_ical(
-        calendar.bookings_feed([confirmed, waiting], name="Mine", now=STAMP)
+        booking_calendar.bookings_feed([confirmed, waiting], name="Mine", now=STAMP)
     )
 
     first, second = feed.walk("VEVENT")
@@ -239,7 +241,7 @@ def test_invitation_is_a_request_with_organiser_attendee_and_link(settings):
     )
     confirmed = booking(session, status=Booking.Status.CONFIRMED)
 
-    method, ics = calendar.invitation(confirmed, now=STAMP)
+    method, ics = booking_calendar.invitation(confirmed, now=STAMP)
 
     vevent = only_event(ics)
     assert method == "REQUEST"
@@ -254,7 +256,7 @@ def test_invitation_is_a_request_with_organiser_attendee_and_link(settings):
 def test_invitation_for_a_cancelled_booking_is_a_cancel():
     cancelled = booking(SessionFactory(), status=Booking.Status.CANCELLED, ical_sequence=1)
 
-    method, ics = calendar.invitation(cancelled, now=STAMP)
+    method, ics = booking_calendar.invitation(cancelled, now=STAMP)
 
     assert method == "CANCEL"
     assert str(only_event(ics)["status"]) == "CANCELLED"
@@ -268,10 +270,14 @@ def test_trainer_feed_shows_booked_numbers_and_the_joining_link():
     booking(session, status=Booking.Status.CONFIRMED)
     booking(session, status=Booking.Status.CONFIRMED)
     booking(session, status=Booking.Status.WAITLISTED)
-    sessions = trainer_sessions_for_calendar(Session.objects.filter(pk=session.pk))
+    trainer = UserFactory()
+    session.trainers.add(trainer)
+    sessions = trainer_sessions_for_calendar(Session.objects.filter(pk=session.pk), trainer)
 
     description = str(
-        only_event(calendar.trainer_feed(sessions, name="T", now=STAMP))["description"]
+        only_event(booking_calendar.trainer_feed(sessions, trainer=trainer, name="T", now=STAMP))[
+            "description"
+        ]
     )
 
     assert description.endswith(

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def failed(settings, smtp, django_capture_on_commit_callbacks):
-    from notifications.services import send_sign_in_link
+    from accounts.messages import send_sign_in_link
 
     settings.NOTIFICATION_MAX_ATTEMPTS = 1
     smtp.stop()

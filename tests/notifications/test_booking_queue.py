@@ -5,9 +5,9 @@ from django_tasks import default_task_backend
 
 from booking.models import Booking
 from booking.services import book_session
+from booking.tasks import write_booking_messages, write_new_booking_message
 from notifications.kinds import Kind
 from notifications.models import Notification
-from notifications.tasks import queue_booking_made_message, queue_booking_messages
 from tests.factories import UserFactory
 from tests.notifications.conftest import BOOKED_ON
 
@@ -35,14 +35,14 @@ def test_book_session_enqueues_the_message_and_renders_nothing(
 
     assert Notification.objects.count() == 0
     assert [(r.task.name, r.kwargs) for r in default_task_backend.results] == [
-        ("queue_booking_made_message", {"ical_uid": str(booking.ical_uid)})
+        ("write_new_booking_message", {"ical_uid": str(booking.ical_uid)})
     ]
 
 
 @pytest.mark.parametrize(
     ("full", "kind"), [(False, "booking_confirmed"), (True, "booking_waitlisted")]
 )
-def test_queue_booking_made_message_sends_what_the_booking_got(
+def test_write_new_booking_message_sends_what_the_booking_got(
     tasks_stored, week_session, full, kind
 ):
     week_session.capacity = 1
@@ -52,7 +52,7 @@ def test_queue_booking_made_message_sends_what_the_booking_got(
         book_session(week_session, person=UserFactory(), now=BOOKED_ON)
     booking = book_session(week_session, person=UserFactory(), now=BOOKED_ON)
 
-    queue_booking_made_message.call(ical_uid=str(booking.ical_uid))
+    write_new_booking_message.call(ical_uid=str(booking.ical_uid))
 
     notification = Notification.objects.get(booking=booking)
     assert (notification.kind, notification.status) == (kind, "queued")
@@ -69,23 +69,23 @@ def test_a_promoted_booking_still_gets_its_waitlist_message_first(tasks_stored, 
     Booking.objects.filter(pk=first.pk).update(status=Booking.Status.CANCELLED)
     Booking.objects.filter(pk=waiting.pk).update(status=Booking.Status.CONFIRMED)
 
-    queue_booking_made_message.call(ical_uid=str(waiting.ical_uid))
+    write_new_booking_message.call(ical_uid=str(waiting.ical_uid))
 
     assert Notification.objects.get(booking=waiting).kind == "booking_waitlisted"
 
 
-def test_queue_booking_made_message_for_a_booking_that_is_gone_does_nothing(tasks_stored):
-    queue_booking_made_message.call(ical_uid="7b0c8c3e-1f8a-4c57-9d5e-0a0e4c1f2b3d")
+def test_write_new_booking_message_for_a_booking_that_is_gone_does_nothing(tasks_stored):
+    write_new_booking_message.call(ical_uid="7b0c8c3e-1f8a-4c57-9d5e-0a0e4c1f2b3d")
 
     assert Notification.objects.count() == 0
 
 
-def test_queue_booking_messages_stores_one_message_per_booking(tasks_stored, week_session):
+def test_write_booking_messages_stores_one_message_per_booking(tasks_stored, week_session):
     week_session.capacity = 2
     week_session.save()
     bookings = [book_session(week_session, person=UserFactory(), now=BOOKED_ON) for _ in "ab"]
 
-    queue_booking_messages.call(
+    write_booking_messages.call(
         booking_ids=[booking.pk for booking in bookings], kind=Kind.BOOKING_CONFIRMED
     )
 

@@ -11,7 +11,10 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from accounts.messages import send_sign_in_link
+from booking.messages import queue_messages_for
 from notifications import services
+from notifications.delivery import deliver_notification
 from notifications.kinds import Kind
 from notifications.models import Notification
 from notifications.tasks import send_notification
@@ -26,7 +29,7 @@ def sign_in(django_capture_on_commit_callbacks):
 
     def _queue(email="kim@example.org"):
         with django_capture_on_commit_callbacks(execute=True):
-            services.send_sign_in_link(
+            send_sign_in_link(
                 user=UserFactory(email=email), link=f"http://127.0.0.1:8000/s/{email}/"
             )
         return Notification.objects.get(recipient=email)
@@ -52,7 +55,7 @@ def test_same_event_reported_twice_makes_one_message(
     booking = book(week_session)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.booking_changed(booking_ids=[booking.pk], kind=Kind.BOOKING_CONFIRMED)
+        queue_messages_for([booking.pk], kind=Kind.BOOKING_CONFIRMED)
 
     assert Notification.objects.count() == 1
     assert len(smtp.messages) == 1
@@ -76,8 +79,8 @@ def test_smtp_outage_keeps_the_message_queued_then_delivers_it_once(smtp, book, 
     assert smtp.messages == []
 
     later = notification.next_attempt_at + timedelta(seconds=1)
-    services.deliver_notification(notification.pk, now=later)
-    services.deliver_notification(notification.pk, now=later)
+    deliver_notification(notification.pk, now=later)
+    deliver_notification(notification.pk, now=later)
 
     assert len(smtp.messages) == 1
     notification.refresh_from_db()
@@ -95,9 +98,7 @@ def test_backoff_doubles_then_gives_up_as_failed(settings, smtp, sign_in):
     delays = [notification.next_attempt_at - notification.last_attempt_at]
 
     for _ in range(2):
-        notification = services.deliver_notification(
-            notification.pk, now=notification.next_attempt_at
-        )
+        notification = deliver_notification(notification.pk, now=notification.next_attempt_at)
         if notification.status == "queued":
             delays.append(notification.next_attempt_at - notification.last_attempt_at)
 
@@ -238,7 +239,7 @@ def test_two_workers_at_once_send_a_message_once(smtp, sign_in, same, expected):
     def worker(notification_id):
         try:
             barrier.wait()
-            services.deliver_notification(notification_id)
+            deliver_notification(notification_id)
         finally:
             connection.close()
 

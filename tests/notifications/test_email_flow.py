@@ -6,11 +6,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 
+from accounts.messages import send_sign_in_link
 from booking.models import Booking
 from booking.services import cancel_booking, cancel_session, update_session
 from events.models import Session
 from notifications.models import Notification
-from notifications.services import send_sign_in_link
 from tests.factories import CoordinatorFactory, SessionFactory, UserFactory, local
 from tests.notifications.conftest import BOOKED_ON, calendar_of, parts, vevent_of
 

@@ -2,12 +2,18 @@
 
 import pytest
 from django.core import mail
+from django.urls import NoReverseMatch
+from django_tasks import TaskResultStatus
 
+from booking.messages import queue_messages_for, queue_session_messages
+from booking.models import Booking
 from booking.services import book_session, cancel_booking, update_session
+from booking.tasks import write_new_booking_message
 from events.models import Session
 from notifications import services
 from notifications.kinds import Kind
 from notifications.models import Notification
+from notifications.services import retry_notifications
 from tests.factories import CoordinatorFactory, SessionFactory, UserFactory, local
 from tests.notifications.conftest import BOOKED_ON
 
@@ -28,7 +34,7 @@ def test_booking_changed_queues_one_message_in_six_queries(
     # booking with session, event, venue and person; themes; dedupe check;
     # savepoint, insert, release.
     with django_assert_num_queries(6):
-        services.booking_changed(booking_ids=[booking.pk], kind=Kind.BOOKING_CONFIRMED)
+        queue_messages_for([booking.pk], kind=Kind.BOOKING_CONFIRMED)
 
     notification = Notification.objects.get()
     assert (notification.kind, notification.status, notification.calendar_method) == (
@@ -48,7 +54,7 @@ def test_session_changed_costs_three_queries_per_person(
     changes = {"starts_at": ("Monday 12 July 2021, 12:00", "Monday 12 July 2021, 13:00")}
 
     with django_assert_num_queries(queries):
-        services.session_changed(session_id=session.pk, changes=changes)
+        queue_session_messages(session.pk, kind=Kind.SESSION_CHANGED, changes=changes)
 
     assert Notification.objects.filter(kind="session_changed").count() == people
 
@@ -125,16 +131,70 @@ def test_delivery_change_is_described_in_words(
     assert "Joining link: https://meet.example.org/moved-online" in message.body_text
 
 
-def test_a_failure_to_queue_is_logged_not_raised_to_the_caller(caplog, monkeypatch):
-    def broken(*args, **kwargs):
-        raise RuntimeError("template missing")
+@pytest.fixture
+def broken_confirmation(settings, tmp_path):
+    """A confirmation template that fails to render (it names a page that does not exist)."""
+    broken = tmp_path / "templates" / "email"
+    broken.mkdir(parents=True)
+    (broken / "booking_confirmed.txt").write_text('{% url "no-such-page" %}')
+    templates = [dict(settings.TEMPLATES[0])]
+    templates[0]["DIRS"] = [tmp_path / "templates", *templates[0]["DIRS"]]
+    settings.TEMPLATES = templates
+    return settings
 
-    monkeypatch.setattr(services, "queue_booking_messages", broken)
 
-    services.booking_changed(booking_ids=[987654], kind=Kind.BOOKING_CONFIRMED)
+def test_a_message_that_fails_to_render_is_kept_as_failed_and_logged_with_ids_only(
+    broken_confirmation, week_session, caplog, django_capture_on_commit_callbacks
+):
+    person = UserFactory(email="alex.morgan@example.org")
 
-    assert Notification.objects.count() == 0
-    assert "could not queue notification booking_changed" in caplog.text
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book_session(week_session, person=person, now=BOOKED_ON)
+
+    failed = Notification.objects.get()
+    assert (failed.kind, failed.status, failed.booking_id, failed.last_error) == (
+        "booking_confirmed",
+        "failed",
+        booking.pk,
+        "render_failed: NoReverseMatch",
+    )
+    assert mail.outbox == []
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "notifications.services"]
+    assert line == (
+        f"notification not rendered id={failed.pk} kind=booking_confirmed error=NoReverseMatch"
+    )
+
+
+def test_a_task_that_fails_to_render_fails_visibly(broken_confirmation, week_session):
+    booking = Booking.objects.create(
+        session=week_session,
+        person=UserFactory(),
+        status=Booking.Status.CONFIRMED,
+        created_at=BOOKED_ON,
+        confirmed_at=BOOKED_ON,
+    )
+
+    result = write_new_booking_message.enqueue(ical_uid=str(booking.ical_uid))
+
+    assert result.status == TaskResultStatus.FAILED
+    assert result.errors[0].exception_class is NoReverseMatch
+
+
+def test_retry_renders_a_failed_message_again_once_the_fault_is_mended(
+    broken_confirmation, week_session, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        book_session(week_session, person=UserFactory(), now=BOOKED_ON)
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": settings.TEMPLATES[0]["DIRS"][1:]}]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        retried = retry_notifications(Notification.objects.all())
+
+    message = Notification.objects.get()
+    assert (retried, message.status, message.last_error) == (1, "sent", "")
+    assert message.subject.startswith("Booking confirmed: ")
+    assert message.calendar_method == "REQUEST"
+    assert len(mail.outbox) == 1
 
 
 def test_task_for_a_message_that_no_longer_exists_does_nothing():

@@ -3,9 +3,10 @@
 import pytest
 from django.conf import settings
 
+from booking.messages import queue_messages_for
 from booking.models import Booking
 from booking.services import book_session, mark_attendance, message_attendees
-from notifications import services
+from notifications.kinds import Kind
 from notifications.models import Notification
 from tests.factories import CoordinatorFactory, SessionFactory, UserFactory
 from tests.notifications.conftest import parts
@@ -116,7 +117,7 @@ def test_no_certificate_email_when_attendance_is_no_longer_attended(
     smtp.inbox.envelopes.clear()
 
     # The hook from the first marking runs late, after the second: nothing to announce.
-    services.certificate_available(booking_id=booking.pk)
+    queue_messages_for([booking.pk], kind=Kind.CERTIFICATE_AVAILABLE)
 
     assert smtp.messages == []
 

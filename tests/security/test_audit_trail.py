@@ -19,7 +19,7 @@ def test_coordinator_and_trainer_actions_are_recorded(session, coordinator, trai
     """Not yet recorded (a gap reported to the lead): making a booking, and a person cancelling
     their own."""
     booking = services.book_session(session, person=UserFactory())
-    services.change_capacity(session, capacity=5, by=coordinator)
+    services.update_session(session, capacity=5, by=coordinator)
     services.mark_attendance(
         booking, attendance="attended", by=trainer, now=session.starts_at + timedelta(days=1)
     )
@@ -48,7 +48,7 @@ def test_audit_trail_holds_ids_and_counts_only(session, coordinator):
 
 
 def test_only_coordinators_can_read_the_trail(client, session, coordinator, trainer, person):
-    services.change_capacity(session, capacity=3, by=coordinator)
+    services.update_session(session, capacity=3, by=coordinator)
     url = "/admin/audit/auditevent/?action=session.capacity_changed"
 
     for outsider in (person, trainer):

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from booking.services import book_session
-from notifications.messages import build_email
+from notifications.email import build_email
 from notifications.models import Notification
 from tests.factories import EventFactory, SessionFactory, UserFactory
 from tests.smtp import SmtpServer

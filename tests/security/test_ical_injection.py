@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
+from booking.calendar import invitation
 from booking.services import book_session
-from events.calendar import invitation, sessions_feed
+from events.calendar import sessions_feed
 from tests.factories import EventFactory, SessionFactory, UserFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db

@@ -23,7 +23,7 @@ def test_audit_log_lines_carry_ids_only(caplog, coordinator):
     caplog.set_level(logging.INFO, logger="audit")
 
     booking = services.book_session(session, person=person, access_needs=SECRETS[2])
-    services.change_capacity(session, capacity=3, by=coordinator)
+    services.update_session(session, capacity=3, by=coordinator)
     services.cancel_booking(booking, by=coordinator)
 
     formatter = JsonFormatter("%(levelname)s %(name)s %(message)s")

@@ -3,6 +3,7 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.utils import timezone
 
+from booking.rules import bookable_now
 from events.models import Event, Programme, Session, Theme
 
 DELIVERY_CHOICES = [("in_person", "In person"), ("online", "Online")]
@@ -70,7 +71,7 @@ class SessionFilterForm(forms.Form):
         if data.get("to_date"):
             sessions = sessions.filter(starts_at__lt=_start_of(data["to_date"] + timedelta(days=1)))
         if data.get("available"):
-            sessions = sessions.scheduled().filter(places_left__gt=0)
+            sessions = sessions.filter(bookable_now(now or timezone.now()))
         wanted = set(data.get("delivery") or [])
         if wanted == {"in_person"}:
             sessions = sessions.exclude(delivery=Session.Delivery.ONLINE)

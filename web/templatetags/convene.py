@@ -7,6 +7,7 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 
+from booking import rules
 from events.models import describe_duration
 
 register = template.Library()
@@ -64,29 +65,25 @@ def query_with(context, **changes) -> str:
 
 @register.simple_tag
 def availability(session) -> dict:
-    """What a person can do at a session, for its tag and button.
+    """What a person can do at a session, in words and colour, for its tag and button.
 
-    Needs a session annotated by ``booking.queries.sessions_with_availability``. The booking
-    rules decide for real when someone books; this only describes the session.
+    Needs a session annotated by ``booking.queries.sessions_with_availability``; the decision
+    is ``booking.rules.availability``, the rule the booking service applies.
     """
-    now = timezone.now()
-    waitlist_open = session.waitlist_enabled and (
-        session.waitlist_limit is None or session.waitlist_length < session.waitlist_limit
-    )
-    if session.is_cancelled:
+    now_available = rules.availability(session, timezone.now())
+    state = now_available.state
+    if state == rules.BookingState.CANCELLED:
         return {"label": "Cancelled", "colour": "red", "action": None}
-    if now >= session.starts_at:
+    if state == rules.BookingState.NOT_OPEN_YET:
+        opens = govuk_date(now_available.opens_at)
+        return {"label": f"Booking opens {opens}", "colour": "grey", "action": None}
+    if state != rules.BookingState.OPEN:
         return {"label": "Booking closed", "colour": "grey", "action": None}
-    if not session.is_booking_open(now):
-        if session.booking_opens_at and now < session.booking_opens_at:
-            opens = govuk_date(session.booking_opens_at)
-            return {"label": f"Booking opens {opens}", "colour": "grey", "action": None}
-        return {"label": "Booking closed", "colour": "grey", "action": None}
-    if session.places_left > 0:
-        places = session.places_left
+    if now_available.action == "book":
+        places = now_available.places_left
         label = f"{places} place{'s' if places != 1 else ''} left"
         return {"label": label, "colour": "green", "action": "book"}
-    if waitlist_open:
+    if now_available.action == "waitlist":
         label = "Full \N{EN DASH} join the waitlist"
         return {"label": label, "colour": "yellow", "action": "waitlist"}
     return {"label": "Full", "colour": "red", "action": None}

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sesame.utils import get_token, get_user
 
 from accounts import services
-from notifications import services as notify
+from accounts.messages import send_sign_in_link
 from web import throttling
 from web.forms.accounts import ProfileForm, SignInForm, SignInLinkForm
 
@@ -46,7 +46,7 @@ def sign_in(request):
             user = services.user_for_sign_in(email)
             if user is not None:
                 link = _sign_in_link(user, next_url)
-                notify.send_sign_in_link(user=user, link=link)
+                send_sign_in_link(user=user, link=link)
                 if _mail_stays_on_this_machine():
                     request.session["local_sign_in_link"] = link
             request.session["sign_in_email"] = email

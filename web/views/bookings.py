@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.services import needs_profile
-from booking import services
+from booking import rules, services
 from booking.errors import AlreadyBooked, AlreadyCancelled
 from booking.models import Booking
 from booking.queries import active_booking, bookings_for, waitlist_position, with_waitlist_position
@@ -83,12 +83,7 @@ def booking_detail(request, pk: int):
             "booking": booking,
             "session": booking.session,
             "can_cancel": booking.is_active and timezone.now() < booking.session.starts_at,
-            "show_join_link": (
-                booking.status == Booking.Status.CONFIRMED
-                and booking.session.is_online
-                and not booking.session.is_cancelled
-                and booking.session.join_url
-            ),
+            "show_join_link": rules.holder_may_see_join_url(booking),
             "nav": "bookings",
         },
     )

@@ -18,7 +18,7 @@ from email.utils import formataddr
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
-from notifications.content import one_line
+from common.text import one_line
 from notifications.models import Notification
 
 

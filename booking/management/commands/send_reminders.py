@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from notifications import services
+from booking.messages import queue_reminders
+from notifications.services import requeue_stale
 
 
 class Command(BaseCommand):
@@ -10,8 +11,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        reminders = services.queue_reminders()
-        swept = services.requeue_stale()
+        reminders = queue_reminders()
+        swept = requeue_stale()
         self.stdout.write(
             f"Reminders queued: {len(reminders)}. Stale messages queued again: "
             f"{swept['requeued']}. Interrupted sends marked failed: {swept['interrupted']}."

@@ -1,0 +1,319 @@
+"""What a booking change tells people: the messages about one person's booking, and queueing them.
+
+Each message is rendered in the worker (``booking.tasks``), stored in the outbox under a
+dedupe key that names the kind, the booking and its calendar SEQUENCE, and sent from there
+(``notifications``). Confirmed people get an invitation (REQUEST) with their booking's own UID;
+a cancelled place that had been confirmed gets a CANCEL. These functions read the bookings they
+are given with their session, event, venue and person loaded.
+"""
+
+import functools
+import hashlib
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Exists, F, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+
+from booking import rules
+from booking.calendar import invitation
+from booking.models import Booking
+from booking.queries import waitlist_position
+from common.text import one_line
+from events.calendar import LONDON_TZID, session_url
+from events.models import Session
+from notifications.kinds import Kind
+from notifications.models import Notification
+from notifications.services import Message, absolute_url, queue, queued_keys, render_message
+
+# The changes a person is told about, in the order they are listed, with plain-English labels.
+CHANGE_LABELS = {
+    "starts_at": "Start",
+    "ends_at": "End",
+    "venue": "Venue",
+    "delivery": "How it runs",
+    "join_url": "Joining link",
+}
+
+SUBJECTS = {
+    Kind.BOOKING_CONFIRMED: "Booking confirmed: {title}, {day}",
+    Kind.BOOKING_WAITLISTED: "You are on the waitlist: {title}, {day}",
+    Kind.BOOKING_PROMOTED: "You have a place: {title}, {day}",
+    Kind.BOOKING_CANCELLED: "Booking cancelled: {title}, {day}",
+    Kind.SESSION_CHANGED: "Session changed: {title}, {day}",
+    Kind.SESSION_CANCELLED: "Session cancelled: {title}, {day}",
+    Kind.REMINDER: "Reminder: {title}, {day}",
+}
+
+# Kinds sent once per booking, whatever happens to it later.
+ONCE_PER_BOOKING = (Kind.REMINDER, Kind.CERTIFICATE_AVAILABLE)
+BOOKING_KINDS = (*SUBJECTS, Kind.CERTIFICATE_AVAILABLE)
+
+
+# Queueing (in the worker).
+
+
+def queue_new_booking_message(*, ical_uid: str) -> list[Notification]:
+    """Tell the person about their new booking: a confirmed place, or a place on the waitlist.
+
+    The message is decided from the row, not passed in: ``book_session`` queues this before it
+    knows the outcome. A booking that started on the waitlist keeps its ``waitlisted_at`` when
+    promoted, so a late-running task still sends the waitlist message, and the promotion sends
+    its own.
+    """
+    booking = _bookings().filter(ical_uid=ical_uid).first()
+    if booking is None:
+        return []
+    kind = Kind.BOOKING_CONFIRMED if booking.waitlisted_at is None else Kind.BOOKING_WAITLISTED
+    return queue_booking_messages([booking], kind=kind)
+
+
+def queue_booking_messages(
+    bookings: Iterable[Booking], *, kind: str, changes: dict | None = None, reason: str = ""
+) -> list[Notification]:
+    """Render and queue one message of this kind per booking, skipping any already queued."""
+    if kind == Kind.CERTIFICATE_AVAILABLE:
+        render = certificate_content
+    else:
+        render = functools.partial(booking_content, kind=kind, changes=changes, reason=reason)
+    return _queue_for_bookings(
+        bookings, kind=kind, key=functools.partial(dedupe_key, kind), render=render
+    )
+
+
+def queue_messages_for(
+    booking_ids: list[int], *, kind: str, changes: dict | None = None, reason: str = ""
+) -> list[Notification]:
+    """``queue_booking_messages`` for bookings named by id (what the background task has)."""
+    bookings = _bookings().filter(pk__in=booking_ids)
+    if kind == Kind.CERTIFICATE_AVAILABLE:
+        bookings = bookings.confirmed().filter(attendance=Booking.Attendance.ATTENDED)
+    return queue_booking_messages(bookings, kind=kind, changes=changes, reason=reason)
+
+
+def queue_session_messages(
+    session_id: int, *, kind: str, changes: dict | None = None
+) -> list[Notification]:
+    """Tell everyone booked on the session (confirmed or waiting) about a change to it."""
+    bookings = _bookings().active().filter(session_id=session_id)
+    return queue_booking_messages(bookings, kind=kind, changes=changes)
+
+
+def queue_attendee_message(*, session_id: int, subject: str, body: str) -> list[Notification]:
+    """Email a coordinator's message to everyone with a confirmed place at the session.
+
+    The dedupe key holds a digest of the words, so a resubmitted form sends nothing new while
+    a different message (or the same one to someone who has booked since) goes out.
+    """
+    bookings = _bookings().confirmed().filter(session_id=session_id)
+    kind = Kind.ATTENDEE_MESSAGE
+    digest = hashlib.sha256(f"{subject}\0{body}".encode()).hexdigest()[:32]
+    return _queue_for_bookings(
+        bookings,
+        kind=kind,
+        key=lambda booking: f"{kind}:booking-{booking.pk}:{digest}",
+        render=functools.partial(attendee_message_content, subject=subject, body=body),
+    )
+
+
+def queue_reminders(*, now: datetime | None = None) -> list[Notification]:
+    """Queue a reminder for every confirmed place whose session starts within the lead time.
+
+    Sent once per booking (the dedupe key has no sequence). People who booked inside the
+    reminder window have only just had their confirmation, so they get no reminder.
+    """
+    now = now or timezone.now()
+    lead = settings.REMINDER_LEAD_TIME
+    bookings = (
+        _bookings()
+        .confirmed()
+        .filter(
+            session__status=Session.Status.SCHEDULED,
+            session__starts_at__gt=now,
+            session__starts_at__lte=now + lead,
+            confirmed_at__lt=F("session__starts_at") - lead,
+        )
+        .exclude(Exists(Notification.objects.filter(booking=OuterRef("pk"), kind=Kind.REMINDER)))
+    )
+    return queue_booking_messages(bookings, kind=Kind.REMINDER)
+
+
+def dedupe_key(kind: str, booking: Booking) -> str:
+    """One message per kind, booking and calendar version; some kinds once per booking.
+
+    Every change that deserves a new message about a booking raises its ``ical_sequence``
+    (a session change, a cancellation of a confirmed place) or is a kind that happens once
+    (confirmed, waitlisted, promoted).
+    """
+    if kind in ONCE_PER_BOOKING:
+        return f"{kind}:booking-{booking.pk}"
+    return f"{kind}:booking-{booking.pk}:seq-{booking.ical_sequence}"
+
+
+def render_again(notification: Notification) -> Message:
+    """Render a stored booking message that failed to render (the outbox's "Retry").
+
+    What changed, or why a session was cancelled, was only known when the change happened;
+    a message rendered again describes the session as it is now.
+    """
+    booking = _bookings().get(pk=notification.booking_id)
+    if notification.kind == Kind.CERTIFICATE_AVAILABLE:
+        return certificate_content(booking)
+    return booking_content(booking, kind=notification.kind)
+
+
+def _queue_for_bookings(
+    bookings, *, kind: str, key: Callable[[Booking], str], render: Callable[[Booking], Message]
+) -> list[Notification]:
+    """Queue ``render(booking)`` to each booking's person under ``key(booking)``, once."""
+    bookings = list(bookings)
+    keys = {booking.pk: key(booking) for booking in bookings}
+    existing = queued_keys(keys.values())
+    pending = []
+    for booking in bookings:
+        if keys[booking.pk] in existing:
+            continue
+        notification = Notification(
+            kind=kind,
+            dedupe_key=keys[booking.pk],
+            recipient=booking.person.email,
+            recipient_name=booking.person.full_name,
+            user=booking.person,
+            booking=booking,
+            session=booking.session,
+            calendar_sequence=booking.ical_sequence,
+        )
+        pending.append((notification, functools.partial(render, booking)))
+    return queue(pending)
+
+
+def _bookings():
+    return Booking.objects.select_related(
+        "person", "session__event", "session__venue"
+    ).prefetch_related("session__event__themes")
+
+
+# What the messages say.
+
+
+def london(value):
+    return timezone.localtime(value, ZoneInfo(LONDON_TZID))
+
+
+def when_text(session: Session) -> str:
+    """'Monday 12 July 2021, 12:00 to 14:30 (UK time)'; a session over midnight names both days."""
+    start, end = london(session.starts_at), london(session.ends_at)
+    if start.date() == end.date():
+        return f"{start:%A %-d %B %Y}, {start:%H:%M} to {end:%H:%M} (UK time)"
+    return f"{start:%A %-d %B %Y, %H:%M} to {end:%A %-d %B %Y, %H:%M} (UK time)"
+
+
+def describe_changes(changes: dict, *, show_join_url: bool) -> list[dict]:
+    """Turn the booking rules' {field: (old, new)} into labelled rows, hiding links if needed.
+
+    A joining link is private to those who may see it: others are told it changed, not to what.
+    """
+    rows = []
+    for name, label in CHANGE_LABELS.items():
+        if name not in changes:
+            continue
+        old, new = changes[name]
+        if name == "delivery":
+            old, new = _delivery_label(old), _delivery_label(new)
+        if name == "join_url" and not show_join_url:
+            old, new = "", "A new joining link has been set."
+        rows.append({"label": label, "old": one_line(old), "new": one_line(new)})
+    return rows
+
+
+def _delivery_label(value: str) -> str:
+    try:
+        return Session.Delivery(value).label
+    except ValueError:
+        return value
+
+
+def booking_content(booking: Booking, *, kind: str, changes=None, reason: str = "") -> Message:
+    """The message for one person about their booking; an invitation when the place is theirs.
+
+    Needs ``booking.person`` and ``booking.session`` (with event, venue, event themes) loaded.
+    """
+    session = booking.session
+    context = _booking_context(booking) | {
+        "kind": kind,
+        "late_cancellation": booking.late_cancellation,
+        "cancelled_by_someone_else": (
+            booking.cancelled_by_id is not None and booking.cancelled_by_id != booking.person_id
+        ),
+        "reason": reason.strip(),
+        "waitlist_position": (
+            waitlist_position(booking) if kind == Kind.BOOKING_WAITLISTED else None
+        ),
+    }
+    context["changes"] = describe_changes(changes or {}, show_join_url=bool(context["join_url"]))
+    subject = SUBJECTS[kind].format(title=context["title"], day=_day(session))
+    method, ics = "", ""
+    # A booking that was ever confirmed has an event in the person's calendar to remove.
+    had_place = booking.confirmed_at is not None
+    wants_invitation = context["confirmed"] or (
+        had_place and kind in (Kind.BOOKING_CANCELLED, Kind.SESSION_CANCELLED)
+    )
+    if wants_invitation:
+        method, ics_bytes = invitation(booking)
+        ics = ics_bytes.decode()
+    context["calendar_method"] = method
+    return render_message(kind, context, subject=subject, calendar_method=method, calendar=ics)
+
+
+def certificate_content(booking: Booking) -> Message:
+    """Thank an attendee, link their certificate of attendance and ask for feedback."""
+    context = _booking_context(booking) | {
+        "kind": Kind.CERTIFICATE_AVAILABLE,
+        "certificate_url": absolute_url(reverse("staff:certificate", args=[booking.pk])),
+    }
+    about = f"{context['title']}, {_day(booking.session)}"
+    context["feedback_subject"] = f"Feedback: {about}"
+    subject = f"Your certificate of attendance: {about}"
+    return render_message(Kind.CERTIFICATE_AVAILABLE, context, subject=subject)
+
+
+def attendee_message_content(booking: Booking, *, subject: str, body: str) -> Message:
+    """A coordinator's own words to someone with a place, with the session's details."""
+    context = _booking_context(booking) | {
+        "kind": Kind.ATTENDEE_MESSAGE,
+        "message_body": body.strip(),
+        # A message after the session (slides, say) has no place left to cancel.
+        "upcoming": booking.session.starts_at > timezone.now(),
+    }
+    subject = f"{one_line(subject)}: {context['title']}, {_day(booking.session)}"
+    return render_message(Kind.ATTENDEE_MESSAGE, context, subject=subject)
+
+
+def _booking_context(booking: Booking) -> dict:
+    """What every message about one person's booking shows: who, what, when and where."""
+    session = booking.session
+    confirmed_place = booking.status == Booking.Status.CONFIRMED and not session.is_cancelled
+    return {
+        "name": one_line(booking.person.full_name) or "there",
+        "booking": booking,
+        "session": session,
+        "title": one_line(session.event.title),
+        "when": when_text(session),
+        "where": session.location_text,
+        "is_online": session.is_online,
+        "venue": session.venue if session.delivery != Session.Delivery.ONLINE else None,
+        "join_url": session.join_url if rules.holder_may_see_join_url(booking) else "",
+        "session_url": session_url(session),
+        # Where the person sees and cancels their own booking (sign-in brings them back here).
+        "booking_url": absolute_url(reverse("booking:booking", args=[booking.pk])),
+        "my_bookings_url": absolute_url(reverse("booking:my_bookings")),
+        "confirmed": confirmed_place,
+        "waitlisted": booking.status == Booking.Status.WAITLISTED,
+    }
+
+
+def _day(session: Session) -> str:
+    return f"{london(session.starts_at):%A %-d %B}"

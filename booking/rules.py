@@ -1,0 +1,147 @@
+"""The booking rules that every surface asks: permissions, visibility and availability.
+
+Predicates are built with ``rules`` and registered as permissions, so views, the API's
+permission classes, templates (``{% has_perm %}``), the admin, emails and feeds all ask the
+same question. What a person may not see is answered with a 404 by every surface.
+
+Availability is decided here once: ``availability(session, now)`` for one session (its page,
+its tag, the booking service) and ``bookable_now(now)``, the same rule as a filter, for lists
+(the website's and the API's "available" filters). Both read the booking window.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import rules
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.rules import is_coordinator
+from booking.models import Booking
+from events.models import Session
+from events.rules import is_trainer_of
+
+# Who may see what.
+
+
+@rules.predicate
+def session_offers_joining(user, session) -> bool:
+    """An online or hybrid session, not cancelled, with a joining link to show."""
+    return bool(session.is_online and session.join_url and not session.is_cancelled)
+
+
+@rules.predicate
+def holds_confirmed_place(user, session) -> bool:
+    """Whether the user has a confirmed place at the session.
+
+    Reads ``viewer_is_confirmed`` when the query annotated it (``booking.queries``); else
+    asks the database.
+    """
+    if not (user and user.is_authenticated):
+        return False
+    known = getattr(session, "viewer_is_confirmed", None)
+    if known is not None:
+        return bool(known)
+    return Booking.objects.confirmed().filter(session=session, person=user).exists()
+
+
+@rules.predicate
+def owns_booking(user, booking) -> bool:
+    return bool(user and user.is_authenticated and booking.person_id == user.pk)
+
+
+may_see_register = is_trainer_of | is_coordinator
+# Cheapest first: the annotations a list or feed carries answer before a query is needed.
+may_see_join_url = session_offers_joining & (is_trainer_of | holds_confirmed_place | is_coordinator)
+may_see_booking = owns_booking | is_coordinator
+may_cancel_booking = owns_booking | is_coordinator
+
+rules.add_perm("booking.see_register", may_see_register)
+rules.add_perm("booking.mark_attendance", may_see_register)
+rules.add_perm("booking.see_join_url", may_see_join_url)
+rules.add_perm("booking.see_booking", may_see_booking)
+rules.add_perm("booking.cancel_booking", may_cancel_booking)
+
+
+def holder_may_see_join_url(booking: Booking) -> bool:
+    """``may_see_join_url`` for the booking's own person, whose place is known: the messages
+    and the personal feed, which are about one booking and ask no query."""
+    return booking.status == Booking.Status.CONFIRMED and session_offers_joining(
+        None, booking.session
+    )
+
+
+# Availability.
+
+
+class BookingState(StrEnum):
+    CANCELLED = "cancelled"
+    STARTED = "started"
+    NOT_OPEN_YET = "not_open_yet"
+    CLOSED = "closed"
+    OPEN = "open"
+
+
+@dataclass(frozen=True)
+class Availability:
+    """What a person can do at a session now: ``action`` is "book", "waitlist" or None."""
+
+    state: BookingState
+    places_left: int
+    action: str | None
+    opens_at: datetime | None = None
+
+    @property
+    def booking_open(self) -> bool:
+        return self.state == BookingState.OPEN
+
+
+def booking_state(session: Session, now: datetime) -> BookingState:
+    """Whether the session takes bookings at ``now``: the booking window and the session's own
+    state. The booking service asks this under the session lock."""
+    if session.is_cancelled:
+        return BookingState.CANCELLED
+    if now >= session.starts_at:
+        return BookingState.STARTED
+    if session.booking_opens_at is not None and now < session.booking_opens_at:
+        return BookingState.NOT_OPEN_YET
+    if now >= (session.booking_closes_at or session.starts_at):
+        return BookingState.CLOSED
+    return BookingState.OPEN
+
+
+def waitlist_has_room(session: Session, waitlisted: int) -> bool:
+    if not session.waitlist_enabled:
+        return False
+    return session.waitlist_limit is None or waitlisted < session.waitlist_limit
+
+
+def availability(session: Session, now: datetime | None = None) -> Availability:
+    """Availability of a session annotated with ``places_left`` and ``waitlist_length``
+    (``booking.queries.sessions_with_availability``)."""
+    now = now or timezone.now()
+    state = booking_state(session, now)
+    action = None
+    if state == BookingState.OPEN:
+        if session.places_left > 0:
+            action = "book"
+        elif waitlist_has_room(session, session.waitlist_length):
+            action = "waitlist"
+    opens_at = session.booking_opens_at if state == BookingState.NOT_OPEN_YET else None
+    return Availability(state, session.places_left, action, opens_at)
+
+
+def open_for_booking(now: datetime) -> Q:
+    """``booking_state(session, now) == OPEN`` as a filter."""
+    return (
+        Q(status=Session.Status.SCHEDULED, starts_at__gt=now)
+        & (Q(booking_opens_at__isnull=True) | Q(booking_opens_at__lte=now))
+        & (Q(booking_closes_at__isnull=True) | Q(booking_closes_at__gt=now))
+    )
+
+
+def bookable_now(now: datetime) -> Q:
+    """``availability(session, now).action == "book"`` as a filter, for sessions annotated
+    with ``places_left``: open for booking with a place left."""
+    return open_for_booking(now) & Q(places_left__gt=0)
