@@ -4,11 +4,6 @@ import rules
 
 
 @rules.predicate
-def is_signed_in(user) -> bool:
-    return bool(user and user.is_authenticated)
-
-
-@rules.predicate
 def is_coordinator(user) -> bool:
     """Coordinators (and superusers) manage everything."""
     return bool(user and user.is_authenticated and user.is_coordinator)

@@ -58,7 +58,7 @@ class SessionFilter(filters.FilterSet):
 
     def filter_theme(self, sessions, name, value):
         # A subquery, so the theme join cannot multiply the availability counts.
-        return sessions.filter(event__in=Event.objects.filter(themes__slug=value))
+        return sessions.with_theme(value)
 
     def filter_available(self, sessions, name, value):
         available = bookable_now(timezone.now())
@@ -74,7 +74,7 @@ class EventFilter(filters.FilterSet):
         fields = ["programme", "theme"]
 
     def filter_theme(self, events, name, value):
-        return events.filter(pk__in=Event.objects.filter(themes__slug=value).values("pk"))
+        return events.with_theme(value)
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})

@@ -171,7 +171,7 @@ class SessionSerializer(serializers.ModelSerializer):
         return rules.may_see_join_url(self.context["request"].user, session)
 
     def get_booking_open(self, session) -> bool:
-        return rules.booking_state(session, self.context["now"]) == rules.BookingState.OPEN
+        return rules.availability(session, self.context["now"]).booking_open
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, session) -> str:

@@ -87,14 +87,11 @@ def sign_in_sheet_pdf(rows: list[RegisterRow], *, session: Session, trainers: li
     for style in styles.byName.values():
         style.fontName = bold if style.name == "Title" else regular
     cell_style = styles["BodyText"]
-    starts = timezone.localtime(session.starts_at)
-    ends = timezone.localtime(session.ends_at)
     story = [
         Paragraph(escape(settings.PARTNERSHIP_NAME), styles["Normal"]),
         Paragraph(f"Sign-in sheet: {escape(session.event.title)}", styles["Title"]),
         Paragraph(
-            f"{starts:%A %-d %B %Y}, {starts:%H:%M} to {ends:%H:%M} (UK time). "
-            f"{escape(session.location_text)}",
+            f"{session.when_text}. {escape(session.location_text)}",
             styles["Normal"],
         ),
         Paragraph(f"Trainer: {escape(', '.join(trainers) or 'to be confirmed')}", styles["Normal"]),

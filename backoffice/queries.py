@@ -1,4 +1,4 @@
-"""Who may see which register: trainers their own sessions, coordinators every session."""
+"""Reads for the trainers' pages."""
 
 from django.db.models import Count, Q, QuerySet
 
@@ -7,15 +7,7 @@ from booking.queries import sessions_with_availability
 from events.models import Session
 
 
-def registers_for(user) -> QuerySet[Session]:
-    """The sessions whose register the user may open; anyone else's is simply not there (404)."""
-    sessions = Session.objects.select_related("event__programme", "venue")
-    if user.is_coordinator:
-        return sessions
-    return sessions.filter(trainers=user)
-
-
-def my_sessions(user) -> QuerySet[Session]:
+def trained_sessions_with_counts(user) -> QuerySet[Session]:
     """The sessions the user trains, with booked, waitlist and attended counts (one query)."""
     return sessions_with_availability(
         Session.objects.for_trainer(user).select_related("event", "venue")

@@ -20,14 +20,15 @@ Definitions (docs/coordinators.md explains them for the board):
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Sector
 from booking.models import Booking
-from events.models import Event, Programme, Session, Theme
+from common.dates import local_midnight
+from events.models import Programme, Session, Theme
 
 NOT_RECORDED = "Not recorded"
 NO_THEME = "No theme"
@@ -139,11 +140,11 @@ def _sessions_in_scope(filters: ReportFilters) -> QuerySet[Session]:
         sessions = sessions.filter(event__programme=filters.programme)
     if filters.theme:
         # A subquery rather than a join, so the theme breakdown still sees every theme.
-        sessions = sessions.filter(event__in=Event.objects.filter(themes=filters.theme))
+        sessions = sessions.with_theme(filters.theme)
     if filters.date_from:
-        sessions = sessions.filter(starts_at__gte=_local_midnight(filters.date_from))
+        sessions = sessions.filter(starts_at__gte=local_midnight(filters.date_from))
     if filters.date_to:
-        sessions = sessions.filter(starts_at__lt=_local_midnight(filters.date_to + timedelta(1)))
+        sessions = sessions.filter(starts_at__lt=local_midnight(filters.date_to + timedelta(1)))
     return sessions
 
 
@@ -183,10 +184,6 @@ def _by_sector(bookings: QuerySet[Booking]) -> list[Figures]:
     if None in counted:
         rows.append(Figures(label=NOT_RECORDED, **counted[None]))
     return rows
-
-
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
 def _percent(part: int, whole: int | None) -> int | None:

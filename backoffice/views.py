@@ -14,18 +14,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.rules import is_coordinator
 from audit.services import record
 from backoffice.certificates import certificate_filename, certificate_pdf
 from backoffice.charts import percentage_chart
 from backoffice.exports import register_csv, register_xlsx, sign_in_sheet_pdf
 from backoffice.forms import AttendanceForm, ReportFilterForm
-from backoffice.queries import my_sessions as my_sessions_query
-from backoffice.queries import registers_for, trainer_names
+from backoffice.queries import trained_sessions_with_counts, trainer_names
 from backoffice.registers import register_rows
 from backoffice.reports import ReportFilters, partnership_report, report_csv
 from booking import services
 from booking.models import Booking
-from booking.queries import sessions_with_availability
+from booking.queries import registers_for, sessions_with_availability
 from common.errors import DomainError
 from common.http import download
 
@@ -35,7 +35,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @login_required
 def my_sessions(request):
     now = timezone.now()
-    sessions = list(my_sessions_query(request.user).order_by("starts_at", "id"))
+    sessions = list(trained_sessions_with_counts(request.user).order_by("starts_at", "id"))
     upcoming = [session for session in sessions if session.ends_at > now]
     past = [session for session in reversed(sessions) if session.ends_at <= now]
     return render(
@@ -147,7 +147,7 @@ def certificate(request, pk: int):
 
 
 def _coordinator_report(request):
-    if not request.user.is_coordinator:
+    if not is_coordinator(request.user):
         raise PermissionDenied
     form = ReportFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():

@@ -11,7 +11,6 @@ import functools
 import hashlib
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef
@@ -23,7 +22,7 @@ from booking.calendar import invitation
 from booking.models import Booking
 from booking.queries import waitlist_position
 from common.text import one_line
-from events.calendar import LONDON_TZID, session_url
+from events.calendar import session_url
 from events.models import Session
 from notifications.kinds import Kind
 from notifications.models import Notification
@@ -199,18 +198,6 @@ def _bookings():
 # What the messages say.
 
 
-def london(value):
-    return timezone.localtime(value, ZoneInfo(LONDON_TZID))
-
-
-def when_text(session: Session) -> str:
-    """'Monday 12 July 2021, 12:00 to 14:30 (UK time)'; a session over midnight names both days."""
-    start, end = london(session.starts_at), london(session.ends_at)
-    if start.date() == end.date():
-        return f"{start:%A %-d %B %Y}, {start:%H:%M} to {end:%H:%M} (UK time)"
-    return f"{start:%A %-d %B %Y, %H:%M} to {end:%A %-d %B %Y, %H:%M} (UK time)"
-
-
 def describe_changes(changes: dict, *, show_join_url: bool) -> list[dict]:
     """Turn the booking rules' {field: (old, new)} into labelled rows, hiding links if needed.
 
@@ -301,7 +288,7 @@ def _booking_context(booking: Booking) -> dict:
         "booking": booking,
         "session": session,
         "title": one_line(session.event.title),
-        "when": when_text(session),
+        "when": session.when_text,
         "where": session.location_text,
         "is_online": session.is_online,
         "venue": session.venue if session.delivery != Session.Delivery.ONLINE else None,
@@ -316,4 +303,4 @@ def _booking_context(booking: Booking) -> dict:
 
 
 def _day(session: Session) -> str:
-    return f"{london(session.starts_at):%A %-d %B}"
+    return f"{timezone.localtime(session.starts_at):%A %-d %B}"

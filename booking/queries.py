@@ -17,9 +17,8 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import Greatest, RowNumber
+from django.db.models.functions import Greatest
 
 from accounts.rules import is_coordinator
 from booking.models import Booking
@@ -69,40 +68,22 @@ def with_viewer(sessions, user):
     )
 
 
-def with_waitlist_position(bookings):
-    """Annotate bookings with waitlist_position (1-based within their session; None if not waiting).
-
-    Derived from the queue order on every read, so it can never drift.
-    """
-    positions = dict(
-        Booking.objects.waitlisted()
-        .filter(session__in=bookings.values("session"))
-        .annotate(
-            position=Window(
-                RowNumber(), partition_by=F("session"), order_by=[F("waitlisted_at"), F("id")]
-            )
-        )
-        .values_list("pk", "position")
-    )
-    result = list(bookings)
-    for booking in result:
-        booking.waitlist_position = positions.get(booking.pk)
-    return result
+def _ahead_in_queue(waitlisted_at, pk) -> Q:
+    """The waitlisted bookings before (waitlisted_at, pk) in the queue: the order of
+    ``BookingQuerySet.waitlist_order`` (first waitlisted first, ties by id), as a filter."""
+    return Q(waitlisted_at__lt=waitlisted_at) | Q(waitlisted_at=waitlisted_at, pk__lt=pk)
 
 
 def annotate_waitlist_position(bookings):
-    """Annotate a booking queryset with waitlist_position, in the same query (for paginated lists).
+    """Annotate a booking queryset with waitlist_position, in the same query.
 
-    Counts the waitlisted bookings ahead in the same session, in the queue order of
-    ``BookingQuerySet.waitlist_order``; None for bookings that are not waiting.
+    Counts the waitlisted bookings ahead in the same session; None for bookings that are not
+    waiting. Derived from the queue on every read, so it can never drift.
     """
     ahead = count_of(
         Booking.objects.waitlisted()
         .filter(session=OuterRef("session"))
-        .filter(
-            Q(waitlisted_at__lt=OuterRef("waitlisted_at"))
-            | Q(waitlisted_at=OuterRef("waitlisted_at"), pk__lt=OuterRef("pk"))
-        )
+        .filter(_ahead_in_queue(OuterRef("waitlisted_at"), OuterRef("pk")))
     )
     return bookings.annotate(
         waitlist_position=Case(
@@ -112,20 +93,30 @@ def annotate_waitlist_position(bookings):
     )
 
 
+def with_waitlist_position(bookings) -> list[Booking]:
+    """The bookings, each with ``waitlist_position`` (1-based; None if not waiting)."""
+    return list(annotate_waitlist_position(bookings))
+
+
 def waitlist_position(booking: Booking) -> int | None:
     """The booking's place in its session's queue, or None when it is not waitlisted."""
     if booking.status != Booking.Status.WAITLISTED:
         return None
-    return (
-        Booking.objects.waitlisted()
-        .filter(session_id=booking.session_id)
-        .filter(
-            Q(waitlisted_at__lt=booking.waitlisted_at)
-            | Q(waitlisted_at=booking.waitlisted_at, pk__lt=booking.pk)
-        )
-        .count()
-        + 1
+    ahead = Booking.objects.waitlisted().filter(
+        _ahead_in_queue(booking.waitlisted_at, booking.pk), session_id=booking.session_id
     )
+    return ahead.count() + 1
+
+
+def registers_for(user) -> QuerySet:
+    """``booking.rules.may_see_register`` as a queryset: the sessions whose register the user
+    may open (trainers their own, coordinators every one); any other is not there (404)."""
+    sessions = Session.objects.select_related("event__programme", "venue").annotate(
+        viewer_is_trainer=trainer_flag(user)
+    )
+    if is_coordinator(user):
+        return sessions
+    return sessions.for_trainer(user)
 
 
 def bookings_visible_to(user):

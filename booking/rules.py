@@ -58,10 +58,8 @@ may_see_booking = owns_booking | is_coordinator
 may_cancel_booking = owns_booking | is_coordinator
 
 rules.add_perm("booking.see_register", may_see_register)
-rules.add_perm("booking.mark_attendance", may_see_register)
 rules.add_perm("booking.see_join_url", may_see_join_url)
 rules.add_perm("booking.see_booking", may_see_booking)
-rules.add_perm("booking.cancel_booking", may_cancel_booking)
 
 
 def holder_may_see_join_url(booking: Booking) -> bool:

@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.rules import is_coordinator
 from audit.services import record
 from booking import errors, rules
 from booking.models import Booking
@@ -104,7 +105,7 @@ def book_session(
                 session = lock_session(session.pk)
             except Session.DoesNotExist:
                 raise errors.SessionNotFound() from None
-            if not (session.programme_published or (by or person).is_coordinator):
+            if not (session.programme_published or is_coordinator(by or person)):
                 raise errors.SessionNotFound()
             # Read the clock only once the lock is held, so the waitlist order (by
             # waitlisted_at) is the order in which places were decided.

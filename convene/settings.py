@@ -296,7 +296,8 @@ RETENTION_UNUSED_ACCOUNT = timedelta(days=env.int("RETENTION_UNUSED_ACCOUNT_DAYS
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 
 # Logs go to stderr: plain text locally, one JSON object a line in production (LOG_FORMAT).
-# The "booking" and "audit" loggers carry ids and codes only, never names, emails or notes.
+# Convene's own loggers (audit, notifications, privacy) carry ids and codes only, never names,
+# emails or notes.
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,

@@ -41,7 +41,7 @@ class Venue(models.Model):
         return self.name
 
     @property
-    def one_line(self) -> str:
+    def address_line(self) -> str:
         parts = [self.name, *self.address.splitlines(), self.postcode]
         return ", ".join(p.strip() for p in parts if p.strip())
 
@@ -100,6 +100,14 @@ class EventQuerySet(models.QuerySet):
     def published(self):
         return self.filter(programme__published=True)
 
+    def with_theme(self, theme):
+        """Events of a theme (a Theme or its slug), as a subquery so that a join cannot
+        multiply counts or hide the events' other themes."""
+        themed = Event.objects.filter(
+            **{"themes__slug" if isinstance(theme, str) else "themes": theme}
+        )
+        return self.filter(pk__in=themed.values("pk"))
+
 
 class Event(models.Model):
     """A course or an awareness-week topic; it runs as one or more sessions."""
@@ -130,6 +138,10 @@ class Event(models.Model):
 class SessionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(event__programme__published=True)
+
+    def with_theme(self, theme):
+        """Sessions of events of a theme (a Theme or its slug); see ``EventQuerySet.with_theme``."""
+        return self.filter(event__in=Event.objects.all().with_theme(theme))
 
     def scheduled(self):
         return self.filter(status=Session.Status.SCHEDULED)
@@ -243,9 +255,17 @@ class Session(models.Model):
         return self.ends_at - self.starts_at
 
     @property
+    def when_text(self) -> str:
+        """'Monday 12 July 2021, 12:00 to 14:30 (UK time)'; over midnight it names both days."""
+        start, end = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        if start.date() == end.date():
+            return f"{start:%A %-d %B %Y}, {start:%H:%M} to {end:%H:%M} (UK time)"
+        return f"{start:%A %-d %B %Y, %H:%M} to {end:%A %-d %B %Y, %H:%M} (UK time)"
+
+    @property
     def location_text(self) -> str:
         """Where the session is, for people and calendars (never the joining link)."""
         if self.delivery == self.Delivery.ONLINE:
             return "Online"
-        place = self.venue.one_line if self.venue else "Venue to be confirmed"
+        place = self.venue.address_line if self.venue else "Venue to be confirmed"
         return f"{place} (or online)" if self.delivery == self.Delivery.HYBRID else place

@@ -9,13 +9,14 @@ and timestamps, so a change anywhere in a feed changes its ETag without building
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from events.models import Event, Programme, Session, Theme
+from common.dates import local_midnight
+from events.models import Programme, Session, Theme
 
 # How far back feeds reach, and how long a cancelled session or booking stays in them as
 # STATUS:CANCELLED so that subscribed calendars remove the event they hold.
@@ -58,7 +59,7 @@ class FeedState:
         """
         stamps = [value for value in values.values() if isinstance(value, datetime)]
         changed_at = max(stamps, default=feed_start(now))
-        start_of_today = _local_midnight(timezone.localdate(now))
+        start_of_today = local_midnight(timezone.localdate(now))
         # ``kind`` names the feed and its owner, so two feeds never share a key; the settings
         # are those that appear in every feed's text.
         fingerprint = repr(
@@ -82,11 +83,7 @@ class FeedState:
 def feed_start(now: datetime) -> datetime:
     """The earliest start a feed shows: local midnight 90 days ago (whole days, so a feed's
     contents only change at midnight as time passes)."""
-    return _local_midnight(timezone.localdate(now) - FEED_HISTORY)
-
-
-def _local_midnight(day) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=timezone.get_default_timezone())
+    return local_midnight(timezone.localdate(now) - FEED_HISTORY)
 
 
 def in_window(sessions: QuerySet, *, now: datetime) -> QuerySet:
@@ -111,7 +108,7 @@ def public_feed_sessions(
     if theme is not None:
         # A subquery rather than a join, so the state aggregate still sees all the themes of
         # each event (they are all shown as CATEGORIES).
-        sessions = sessions.filter(event__in=Event.objects.filter(themes=theme).values("pk"))
+        sessions = sessions.with_theme(theme)
     return in_window(sessions, now=now)
 
 

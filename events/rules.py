@@ -7,7 +7,7 @@ import rules
 def is_trainer_of(user, session) -> bool:
     """Whether the user is one of the session's trainers.
 
-    Reads ``viewer_is_trainer`` when the query annotated it (``booking.queries.with_viewer`` or ``events.queries.trainer_flag``),
+    Reads ``viewer_is_trainer`` when the query annotated it (``events.queries.trainer_flag``),
     so a list of sessions asks once, in SQL; else asks the database.
     """
     if not (user and user.is_authenticated):

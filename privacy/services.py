@@ -26,6 +26,7 @@ from booking.models import Booking
 from common.errors import NotAllowed
 from notifications.kinds import Kind
 from notifications.models import Notification
+from privacy.rules import may_manage_personal_data
 
 # Outbox rows still to be sent are kept (a cancellation must still reach the person's
 # calendar); the rest are deleted when the person is anonymised.
@@ -52,7 +53,7 @@ def erase_person(person: User, *, by: User, now: datetime | None = None) -> Eras
     calendar is told while their address is still known. Past records are then anonymised.
     Running it again for an anonymised person changes nothing.
     """
-    if by.pk != person.pk and not by.is_coordinator:
+    if not may_manage_personal_data(by, person):
         raise NotAllowed("Only the person themself or a coordinator can erase an account.")
     now = now or timezone.now()
     erasure = Erasure(person=person)

@@ -1,4 +1,5 @@
-"""factory_boy factories with unsurprising defaults: a published session next week at noon."""
+"""factory_boy factories with unsurprising defaults (a published session next week at noon), and
+bookings made and marked through the booking rules."""
 
 from datetime import datetime, time, timedelta
 
@@ -7,6 +8,8 @@ from django.utils import timezone
 
 from accounts.models import Organisation, Sector, User
 from accounts.roles import make_coordinator
+from booking import services
+from booking.models import Booking
 from events.models import Event, Programme, Session, Theme, Venue
 
 
@@ -100,3 +103,20 @@ class SessionFactory(factory.django.DjangoModelFactory):
     delivery = Session.Delivery.IN_PERSON
     venue = factory.SubFactory(VenueFactory)
     capacity = 10
+
+
+def book_three_days_before(session, person, *, access_needs: str = "") -> Booking:
+    """Book through the rules, three days before the session (which may lie in the past)."""
+    return services.book_session(
+        session,
+        person=person,
+        access_needs=access_needs,
+        now=session.starts_at - timedelta(days=3),
+    )
+
+
+def mark_at_the_end(booking: Booking, attendance: str, *, by) -> Booking:
+    """Mark attendance through the rules as the session ends."""
+    return services.mark_attendance(
+        booking, attendance=attendance, by=by, now=booking.session.ends_at
+    )

@@ -1,4 +1,5 @@
-"""A real SMTP server (aiosmtpd) on a loopback port, for email and fault tests."""
+"""A real SMTP server (aiosmtpd) on a loopback port, for email and fault tests, and helpers that
+read the messages it receives."""
 
 import asyncio
 import email
@@ -6,6 +7,7 @@ import email.policy
 import socket
 from collections import Counter
 
+import icalendar
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
@@ -67,3 +69,29 @@ class SmtpServer:
     @property
     def messages(self) -> list[email.message.EmailMessage]:
         return self.inbox.received
+
+
+def parts(message) -> dict[str, str]:
+    """Map content type → decoded text for every non-multipart part of a message."""
+    found = {}
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        found.setdefault(part.get_content_type(), part.get_content())
+    return found
+
+
+def calendar_of(message) -> icalendar.Calendar:
+    return icalendar.Calendar.from_ical(parts(message)["text/calendar"])
+
+
+def vevent_of(message) -> icalendar.Event:
+    return calendar_of(message).walk("VEVENT")[0]
+
+
+def assert_no_template_leftovers(message) -> None:
+    for content_type in ("text/plain", "text/html"):
+        body = parts(message)[content_type]
+        assert "{{" not in body
+        assert "{%" not in body
+        assert "None" not in body

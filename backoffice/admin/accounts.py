@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
 from accounts.models import ApiToken, Organisation, User
+from accounts.rules import is_coordinator
 from common.http import json_download
 from privacy import services as privacy
 
@@ -61,7 +62,7 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description="Export personal data (subject access, JSON)")
     def export_personal_data(self, request, queryset):
-        if not request.user.is_coordinator:
+        if not is_coordinator(request.user):
             raise PermissionDenied
         exports = [privacy.export_personal_data(person, by=request.user) for person in queryset]
         if len(exports) == 1:
@@ -71,7 +72,7 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description="Erase selected people (cancel future bookings, anonymise)")
     def erase_people(self, request, queryset):
-        if not request.user.is_coordinator:
+        if not is_coordinator(request.user):
             raise PermissionDenied
         people = list(queryset.filter(anonymised_at__isnull=True))
         if request.POST.get("confirmed") != "yes":

@@ -20,34 +20,34 @@ def error(response, status, code):
     return body
 
 
-def book(client, session):
+def post_booking(client, session):
     return client.post(f"/api/v1/sessions/{session.pk}/bookings/", {}, format="json")
 
 
 def test_already_booked(api, session, person):
     client = api(person)
-    book(client, session)
+    post_booking(client, session)
 
-    error(book(client, session), 409, "already_booked")
+    error(post_booking(client, session), 409, "already_booked")
 
 
 def test_session_full(api, person):
     session = factories.SessionFactory(capacity=1, waitlist_enabled=False)
     book_session(session, person=factories.UserFactory())
 
-    error(book(api(person), session), 409, "session_full")
+    error(post_booking(api(person), session), 409, "session_full")
 
 
 def test_booking_closed(api, person):
     session = factories.SessionFactory(booking_opens_at=timezone.now() + timedelta(days=1))
 
-    error(book(api(person), session), 409, "booking_closed")
+    error(post_booking(api(person), session), 409, "booking_closed")
 
 
 def test_session_cancelled(api, session, person, coordinator):
     cancel_session(session, by=coordinator, reason="Trainer unwell")
 
-    error(book(api(person), session), 409, "session_cancelled")
+    error(post_booking(api(person), session), 409, "session_cancelled")
 
 
 def test_session_started(api, person):
@@ -56,7 +56,7 @@ def test_session_started(api, person):
         starts_at=now - timedelta(minutes=30), ends_at=now + timedelta(hours=2)
     )
 
-    error(book(api(person), session), 409, "session_started")
+    error(post_booking(api(person), session), 409, "session_started")
 
 
 def test_capacity_below_confirmed(api, session, coordinator):
@@ -75,7 +75,7 @@ def test_capacity_below_confirmed(api, session, coordinator):
 
 def test_already_cancelled(api, session, person):
     client = api(person)
-    booking_id = book(client, session).json()["id"]
+    booking_id = post_booking(client, session).json()["id"]
     client.post(f"/api/v1/bookings/{booking_id}/cancel/")
 
     error(client.post(f"/api/v1/bookings/{booking_id}/cancel/"), 409, "already_cancelled")
@@ -121,7 +121,7 @@ def test_validation_error_from_the_rules_names_the_field(api, session, coordinat
 
 
 def test_not_authenticated_asks_for_a_bearer_token(api, session):
-    response = book(api(), session)
+    response = post_booking(api(), session)
 
     error(response, 401, "not_authenticated")
     assert response["WWW-Authenticate"] == "Bearer"
@@ -176,9 +176,9 @@ def test_unpublished_session_is_not_found_except_for_coordinators(api, person, c
     session = factories.SessionFactory(event__programme__published=False)
 
     error(api(person).get(f"/api/v1/sessions/{session.pk}/"), 404, "not_found")
-    error(book(api(person), session), 404, "not_found")
+    error(post_booking(api(person), session), 404, "not_found")
     assert api(coordinator).get(f"/api/v1/sessions/{session.pk}/").status_code == 200
-    assert book(api(coordinator), session).status_code == 201
+    assert post_booking(api(coordinator), session).status_code == 201
     assert Booking.objects.filter(session=session).count() == 1  # the coordinator's only
 
 
@@ -199,9 +199,9 @@ def test_throttled_booking_says_when_to_retry(api, person, settings):
     }
     client = api(person)
     sessions = factories.SessionFactory.create_batch(3)
-    assert [book(client, s).status_code for s in sessions[:2]] == [201, 201]
+    assert [post_booking(client, s).status_code for s in sessions[:2]] == [201, 201]
 
-    response = book(client, sessions[2])
+    response = post_booking(client, sessions[2])
 
     error(response, 429, "throttled")
     assert 0 < int(response["Retry-After"]) <= 60

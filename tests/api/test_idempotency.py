@@ -8,7 +8,7 @@ from booking.models import Booking
 from tests import factories
 
 
-def book(client, session, key, body=None):
+def post_booking_with_key(client, session, key, body=None):
     return client.post(
         f"/api/v1/sessions/{session.pk}/bookings/",
         body or {},
@@ -19,9 +19,9 @@ def book(client, session, key, body=None):
 
 def test_retry_with_the_same_key_replays_the_first_response(api, session, person):
     client = api(person)
-    first = book(client, session, "a1b2c3")
+    first = post_booking_with_key(client, session, "a1b2c3")
 
-    retry = book(client, session, "a1b2c3")
+    retry = post_booking_with_key(client, session, "a1b2c3")
 
     assert retry.status_code == first.status_code == 201
     assert retry.json() == first.json()
@@ -33,10 +33,10 @@ def test_replay_keeps_a_refusal(api, person):
     session = factories.SessionFactory(capacity=1, waitlist_enabled=False)
     taken = factories.UserFactory()
     client = api(person)
-    assert book(api(taken), session, "k").status_code == 201
-    first = book(client, session, "k")
+    assert post_booking_with_key(api(taken), session, "k").status_code == 201
+    first = post_booking_with_key(client, session, "k")
 
-    retry = book(client, session, "k")
+    retry = post_booking_with_key(client, session, "k")
 
     assert first.status_code == retry.status_code == 409
     assert retry.json() == {
@@ -47,10 +47,10 @@ def test_replay_keeps_a_refusal(api, person):
 
 def test_same_key_for_a_different_request_is_refused(api, session, person):
     client = api(person)
-    book(client, session, "k")
+    post_booking_with_key(client, session, "k")
     other_session = factories.SessionFactory()
 
-    response = book(client, other_session, "k")
+    response = post_booking_with_key(client, other_session, "k")
 
     assert response.status_code == 422
     assert response.json()["code"] == "idempotency_key_reused"
@@ -59,9 +59,9 @@ def test_same_key_for_a_different_request_is_refused(api, session, person):
 
 def test_keys_belong_to_one_person(api, session, person):
     other = factories.UserFactory()
-    book(api(person), session, "shared")
+    post_booking_with_key(api(person), session, "shared")
 
-    response = book(api(other), session, "shared")
+    response = post_booking_with_key(api(other), session, "shared")
 
     assert response.status_code == 201
     assert Booking.objects.filter(session=session).count() == 2
@@ -79,11 +79,11 @@ def test_without_a_key_a_retry_is_a_second_attempt(api, session, person):
 
 def test_an_expired_key_starts_afresh(api, session, person):
     client = api(person)
-    first = book(client, session, "k")
+    first = post_booking_with_key(client, session, "k")
     client.post(f"/api/v1/bookings/{first.json()['id']}/cancel/")
 
     with time_machine.travel(timezone.now() + timedelta(hours=25)):
-        again = book(client, session, "k")
+        again = post_booking_with_key(client, session, "k")
 
     assert again.status_code == 201
     assert again.json()["id"] != first.json()["id"]
@@ -91,7 +91,7 @@ def test_an_expired_key_starts_afresh(api, session, person):
 
 
 def test_malformed_key_is_a_validation_error(api, session, person):
-    response = book(api(person), session, "x" * 256)
+    response = post_booking_with_key(api(person), session, "x" * 256)
 
     assert response.status_code == 400
     assert response.json()["errors"] == {

@@ -1,32 +1,6 @@
-from datetime import timedelta
-
 import pytest
 
-from booking import services
-from booking.models import Booking
 from tests.factories import OrganisationFactory, SessionFactory, UserFactory, local
-
-
-def book(session, person, *, access_needs: str = "") -> Booking:
-    """Book through the rules, three days before the session (which may lie in the past)."""
-    return services.book_session(
-        session,
-        person=person,
-        access_needs=access_needs,
-        now=session.starts_at - timedelta(days=3),
-    )
-
-
-def mark(booking: Booking, attendance: str, *, by) -> Booking:
-    return services.mark_attendance(
-        booking, attendance=attendance, by=by, now=booking.session.ends_at
-    )
-
-
-@pytest.fixture(autouse=True)
-def _tasks_run_at_once(settings):
-    """Messages are written and sent as soon as the change commits."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture

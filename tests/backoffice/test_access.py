@@ -6,8 +6,7 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 
 from booking.models import Booking
-from tests.backoffice.conftest import book, mark
-from tests.factories import CoordinatorFactory, UserFactory
+from tests.factories import CoordinatorFactory, UserFactory, book_three_days_before, mark_at_the_end
 
 pytestmark = pytest.mark.django_db
 
@@ -36,8 +35,8 @@ ACCESS = [
 
 @pytest.fixture
 def people(past_session, trainer, trainer_b, attendee):
-    booking = book(past_session, attendee)
-    mark(booking, Booking.Attendance.ATTENDED, by=trainer)
+    booking = book_three_days_before(past_session, attendee)
+    mark_at_the_end(booking, Booking.Attendance.ATTENDED, by=trainer)
     return {
         ANONYMOUS: None,
         PRACTITIONER: attendee,

@@ -10,10 +10,9 @@ from audit.models import AuditEvent
 from booking.models import Booking
 from events.models import Session
 from notifications.models import Notification
-from tests.backoffice.conftest import book
-from tests.factories import SessionFactory, UserFactory
+from tests.factories import SessionFactory, UserFactory, book_three_days_before
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_run_at_once")]
 
 
 def _change_data(session: Session, **overrides) -> dict:
@@ -44,7 +43,7 @@ def _change_data(session: Session, **overrides) -> dict:
 @pytest.fixture
 def booked_session(session):
     """Next week's session (capacity 2) with one confirmed person."""
-    book(session, UserFactory())
+    book_three_days_before(session, UserFactory())
     return session
 
 
@@ -75,7 +74,7 @@ def test_admin_move_goes_through_update_session(
 
 
 def test_admin_capacity_below_confirmed_is_a_form_error(client, coordinator, booked_session):
-    book(booked_session, UserFactory())
+    book_three_days_before(booked_session, UserFactory())
     client.force_login(coordinator)
 
     response = client.post(
@@ -91,8 +90,8 @@ def test_admin_capacity_below_confirmed_is_a_form_error(client, coordinator, boo
 
 
 def test_admin_capacity_rise_promotes_the_waitlist(client, coordinator, booked_session):
-    book(booked_session, UserFactory())
-    waiting = book(booked_session, UserFactory())
+    book_three_days_before(booked_session, UserFactory())
+    waiting = book_three_days_before(booked_session, UserFactory())
     client.force_login(coordinator)
 
     client.post(
@@ -226,7 +225,7 @@ def test_admin_session_list_links_registers_with_constant_queries(
     client, coordinator, sessions, django_assert_num_queries
 ):
     for _ in range(sessions):
-        book(SessionFactory(), UserFactory())
+        book_three_days_before(SessionFactory(), UserFactory())
     client.force_login(coordinator)
 
     with django_assert_num_queries(11):

@@ -9,14 +9,15 @@ from pypdf import PdfReader
 from booking.models import Booking
 from events.models import describe_duration
 from notifications.models import Notification
-from tests.backoffice.conftest import book, mark
-from tests.factories import UserFactory
+from tests.factories import UserFactory, book_three_days_before, mark_at_the_end
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_run_at_once")]
 
 
 def test_attended_person_downloads_their_certificate(client, trainer, past_session, attendee):
-    booking = mark(book(past_session, attendee), Booking.Attendance.ATTENDED, by=trainer)
+    booking = mark_at_the_end(
+        book_three_days_before(past_session, attendee), Booking.Attendance.ATTENDED, by=trainer
+    )
     client.force_login(attendee)
 
     response = client.get(reverse("staff:certificate", args=[booking.pk]))
@@ -40,7 +41,7 @@ def test_attended_person_downloads_their_certificate(client, trainer, past_sessi
 
 
 def test_certificate_url_is_as_documented(past_session, attendee):
-    booking = book(past_session, attendee)
+    booking = book_three_days_before(past_session, attendee)
 
     assert reverse("staff:certificate", args=[booking.pk]) == (
         f"/bookings/{booking.pk}/certificate.pdf"
@@ -49,9 +50,9 @@ def test_certificate_url_is_as_documented(past_session, attendee):
 
 @pytest.mark.parametrize("attendance", ["unmarked", "absent"])
 def test_no_certificate_unless_attended(client, trainer, past_session, attendee, attendance):
-    booking = book(past_session, attendee)
+    booking = book_three_days_before(past_session, attendee)
     if attendance != "unmarked":
-        mark(booking, attendance, by=trainer)
+        mark_at_the_end(booking, attendance, by=trainer)
     client.force_login(attendee)
 
     response = client.get(reverse("staff:certificate", args=[booking.pk]))
@@ -62,12 +63,12 @@ def test_no_certificate_unless_attended(client, trainer, past_session, attendee,
 def test_marking_attended_announces_the_certificate_once(
     trainer, past_session, attendee, django_capture_on_commit_callbacks
 ):
-    booking = book(past_session, attendee)
+    booking = book_three_days_before(past_session, attendee)
 
     # Each marking is its own request, so what it does on commit runs before the next one.
     for attendance in ("attended", "attended", "absent", "attended"):
         with django_capture_on_commit_callbacks(execute=True):
-            mark(booking, attendance, by=trainer)
+            mark_at_the_end(booking, attendance, by=trainer)
 
     announced = Notification.objects.filter(kind="certificate_available")
     assert [(n.booking, n.recipient) for n in announced] == [(booking, attendee.email)]
@@ -87,7 +88,9 @@ def test_describe_duration(minutes, text):
 )
 def test_certificate_writes_names_beyond_western_european_letters(client, trainer, past_session):
     person = UserFactory(full_name="Łukasz Wiśniewski")
-    booking = mark(book(past_session, person), Booking.Attendance.ATTENDED, by=trainer)
+    booking = mark_at_the_end(
+        book_three_days_before(past_session, person), Booking.Attendance.ATTENDED, by=trainer
+    )
     client.force_login(person)
 
     response = client.get(reverse("staff:certificate", args=[booking.pk]))

@@ -9,8 +9,12 @@ from pypdf import PdfReader
 from audit.models import AuditEvent
 from backoffice.exports import COLUMNS
 from booking.models import Booking
-from tests.backoffice.conftest import book, mark
-from tests.factories import OrganisationFactory, UserFactory
+from tests.factories import (
+    OrganisationFactory,
+    UserFactory,
+    book_three_days_before,
+    mark_at_the_end,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,9 +49,9 @@ def register(past_session, trainer, attendee):
         job_title="Designated Safeguarding Lead",
         organisation=OrganisationFactory(name="Northfield Primary School", sector="education"),
     )
-    booking = book(past_session, attendee, access_needs="Step-free access")
-    mark(booking, Booking.Attendance.ATTENDED, by=trainer)
-    book(past_session, clarke)
+    booking = book_three_days_before(past_session, attendee, access_needs="Step-free access")
+    mark_at_the_end(booking, Booking.Attendance.ATTENDED, by=trainer)
+    book_three_days_before(past_session, clarke)
     return past_session
 
 
@@ -98,7 +102,7 @@ def test_sign_in_sheet_repeats_its_header_on_every_page(client, trainer, past_se
     past_session.capacity = 40
     past_session.save()
     for n in range(40):
-        book(past_session, UserFactory(full_name=f"Pat Person{n:02}"))
+        book_three_days_before(past_session, UserFactory(full_name=f"Pat Person{n:02}"))
 
     response = _download(client, trainer, "staff:sign_in_sheet", past_session)
 
@@ -129,7 +133,7 @@ def test_every_export_is_recorded(client, coordinator, register, name, file_form
 
 
 def test_exports_keep_typed_in_formulas_as_text(client, trainer, past_session):
-    book(past_session, UserFactory(full_name="=1+2", job_title="+44 Officer"))
+    book_three_days_before(past_session, UserFactory(full_name="=1+2", job_title="+44 Officer"))
 
     csv_response = _download(client, trainer, "staff:register_csv", past_session)
     xlsx_response = _download(client, trainer, "staff:register_xlsx", past_session)
@@ -148,7 +152,7 @@ def test_export_query_count_is_constant(
     past_session.capacity = 5
     past_session.save()
     for _ in range(attendees):
-        book(past_session, UserFactory())
+        book_three_days_before(past_session, UserFactory())
     client.force_login(trainer)
     url = reverse("staff:register_csv", args=[past_session.pk])
 

@@ -4,7 +4,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from tests.backoffice.conftest import book
+from tests.factories import book_three_days_before
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def marked(client, coordinator, past_session, attendee):
     """A coordinator (who may open every staff page) has just marked Alex Morgan attended."""
     past_session.trainers.add(coordinator)
-    booking = book(past_session, attendee)
+    booking = book_three_days_before(past_session, attendee)
     client.force_login(coordinator)
     with time_machine.travel(past_session.ends_at, tick=False):
         response = client.post(
@@ -54,7 +54,7 @@ def test_register_without_messages_keeps_an_empty_box(client, trainer, past_sess
 
 
 def test_a_refusal_shows_once_as_an_error_summary(client, trainer, past_session, attendee):
-    booking = book(past_session, attendee)
+    booking = book_three_days_before(past_session, attendee)
     client.force_login(trainer)
 
     response = client.post(

@@ -7,8 +7,13 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from backoffice.registers import register_rows
 from booking.models import Booking
-from tests.backoffice.conftest import book, mark
-from tests.factories import OrganisationFactory, SessionFactory, UserFactory
+from tests.factories import (
+    OrganisationFactory,
+    SessionFactory,
+    UserFactory,
+    book_three_days_before,
+    mark_at_the_end,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +25,7 @@ def _people(*names):
 def test_register_rows_sorted_by_surname_with_confirmed_people_only(past_session):
     morgan, clarke, waiting = _people("Alex Morgan", "Emily Clarke", "Wendy Waiting")
     for person in (morgan, clarke, waiting):
-        book(past_session, person)
+        book_three_days_before(past_session, person)
 
     rows = register_rows(past_session)
 
@@ -33,7 +38,7 @@ def test_register_shows_people_details_and_access_needs(client, trainer, past_se
         job_title="Health Visitor",
         organisation=OrganisationFactory(name="Example NHS Trust", sector="health"),
     )
-    book(past_session, person, access_needs="Hearing loop, please")
+    book_three_days_before(past_session, person, access_needs="Hearing loop, please")
     client.force_login(trainer)
 
     page = client.get(reverse("staff:register", args=[past_session.pk])).content.decode()
@@ -45,7 +50,7 @@ def test_register_shows_people_details_and_access_needs(client, trainer, past_se
 def test_register_shows_the_waitlist_only_as_a_count(client, trainer, past_session):
     first, second, waiting = _people("Ann First", "Bob Second", "Wendy Waiting")
     for person in (first, second, waiting):
-        book(past_session, person)
+        book_three_days_before(past_session, person)
     client.force_login(trainer)
 
     response = client.get(reverse("staff:register", args=[past_session.pk]))
@@ -58,7 +63,7 @@ def test_register_shows_the_waitlist_only_as_a_count(client, trainer, past_sessi
 
 
 def test_mark_attendance_records_who_and_when(client, trainer, past_session, attendee):
-    booking = book(past_session, attendee)
+    booking = book_three_days_before(past_session, attendee)
     client.force_login(trainer)
     url = reverse("staff:mark_attendance", args=[past_session.pk, booking.pk])
 
@@ -80,7 +85,7 @@ def test_mark_attendance_records_who_and_when(client, trainer, past_session, att
 def test_mark_attendance_before_the_day_shows_the_rules_message(client, trainer, attendee):
     session = SessionFactory()  # next week
     session.trainers.add(trainer)
-    booking = book(session, attendee)
+    booking = book_three_days_before(session, attendee)
     client.force_login(trainer)
 
     response = client.post(
@@ -95,7 +100,7 @@ def test_mark_attendance_before_the_day_shows_the_rules_message(client, trainer,
 
 
 def test_mark_attendance_refuses_an_unknown_value(client, trainer, past_session, attendee):
-    booking = book(past_session, attendee)
+    booking = book_three_days_before(past_session, attendee)
     client.force_login(trainer)
 
     response = client.post(
@@ -110,7 +115,7 @@ def test_mark_attendance_refuses_an_unknown_value(client, trainer, past_session,
 
 
 def test_mark_attendance_of_a_booking_from_another_session_is_404(client, trainer, past_session):
-    other = book(
+    other = book_three_days_before(
         SessionFactory(starts_at=past_session.starts_at, ends_at=past_session.ends_at),
         UserFactory(),
     )
@@ -126,8 +131,11 @@ def test_mark_attendance_of_a_booking_from_another_session_is_404(client, traine
 
 def test_mark_remaining_absent_after_the_session(client, trainer, past_session):
     here, missing = _people("Ann Here", "Max Missing")
-    here_booking, missing_booking = book(past_session, here), book(past_session, missing)
-    mark(here_booking, Booking.Attendance.ATTENDED, by=trainer)
+    here_booking, missing_booking = (
+        book_three_days_before(past_session, here),
+        book_three_days_before(past_session, missing),
+    )
+    mark_at_the_end(here_booking, Booking.Attendance.ATTENDED, by=trainer)
     client.force_login(trainer)
 
     response = client.post(
@@ -142,7 +150,7 @@ def test_mark_remaining_absent_after_the_session(client, trainer, past_session):
 
 
 def test_mark_remaining_absent_is_offered_only_after_the_end(client, trainer, past_session):
-    book(past_session, UserFactory())
+    book_three_days_before(past_session, UserFactory())
     client.force_login(trainer)
     url = reverse("staff:register", args=[past_session.pk])
 
@@ -161,7 +169,9 @@ def test_register_query_count_is_constant(
     past_session.capacity = 5
     past_session.save()
     for person in _people(*[f"Pat Person{n}" for n in range(attendees)]):
-        mark(book(past_session, person), Booking.Attendance.ATTENDED, by=trainer)
+        mark_at_the_end(
+            book_three_days_before(past_session, person), Booking.Attendance.ATTENDED, by=trainer
+        )
     client.force_login(trainer)
     url = reverse("staff:register", args=[past_session.pk])
 
@@ -176,7 +186,7 @@ def test_my_sessions_query_count_is_constant(client, trainer, sessions, django_a
     for _ in range(sessions):
         session = SessionFactory()
         session.trainers.add(trainer)
-        book(session, UserFactory())
+        book_three_days_before(session, UserFactory())
     client.force_login(trainer)
 
     # sign-in session, user, the sessions with their counts, trainer and coordinator checks (menu)
@@ -185,7 +195,9 @@ def test_my_sessions_query_count_is_constant(client, trainer, sessions, django_a
 
 
 def test_marking_is_in_the_audit_trail(trainer, past_session, attendee):
-    booking = mark(book(past_session, attendee), Booking.Attendance.ABSENT, by=trainer)
+    booking = mark_at_the_end(
+        book_three_days_before(past_session, attendee), Booking.Attendance.ABSENT, by=trainer
+    )
 
     event = AuditEvent.objects.get(action="booking.attendance_marked")
 
@@ -202,3 +214,18 @@ def test_my_sessions_offers_the_private_trainer_feed(client, trainer, past_sessi
     page = client.get(reverse("staff:my_sessions")).content.decode()
 
     assert f"http://testserver/calendar/trainer/{trainer.feed_token}.ics" in page
+
+
+@pytest.mark.parametrize(
+    ("delivery", "shown"), [("online", True), ("hybrid", True), ("in_person", False)]
+)
+def test_register_gives_its_trainer_the_joining_link_of_an_online_session(
+    client, trainer, delivery, shown
+):
+    session = SessionFactory(delivery=delivery, join_url="https://meet.example.org/register")
+    session.trainers.add(trainer)
+    client.force_login(trainer)
+
+    page = client.get(reverse("staff:register", args=[session.pk])).content.decode()
+
+    assert ("https://meet.example.org/register" in page) is shown

@@ -5,11 +5,14 @@ import re
 import pytest
 from django.test import Client
 
-from tests.backoffice.conftest import book
 from tests.browser import CHROMIUM, launch_chromium, require
-from tests.factories import UserFactory
+from tests.factories import UserFactory, book_three_days_before
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("tasks_run_at_once"),
+]
 
 
 @pytest.fixture
@@ -23,7 +26,7 @@ def phone(django_db_setup, live_server, trainer, past_session):
     require([] if CHROMIUM.exists() else [f"Chromium at {CHROMIUM}"])
     playwright_api = pytest.importorskip("playwright.sync_api")
     people = [UserFactory(full_name=name) for name in ("Ann Abbot", "Ben Barker")]
-    bookings = [book(past_session, person) for person in people]
+    bookings = [book_three_days_before(past_session, person) for person in people]
     client = Client()
     client.force_login(trainer)
     cookie = client.cookies["sessionid"].value

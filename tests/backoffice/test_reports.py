@@ -10,7 +10,6 @@ from django.urls import reverse
 from backoffice.reports import ReportFilters, partnership_report
 from booking import services
 from booking.models import Booking
-from tests.backoffice.conftest import book, mark
 from tests.factories import (
     EventFactory,
     OrganisationFactory,
@@ -18,7 +17,9 @@ from tests.factories import (
     SessionFactory,
     ThemeFactory,
     UserFactory,
+    book_three_days_before,
     local,
+    mark_at_the_end,
 )
 
 pytestmark = pytest.mark.django_db
@@ -64,29 +65,37 @@ def programme(coordinator):
         )
 
     s1 = session(both, 12, 3)
-    ann = book(s1, _person("Ann", "health"))
-    ben = book(s1, _person("Ben", "police"))
-    eve = book(s1, _person("Eve", "education"))
-    dan = book(s1, _person("Dan", "education"))
+    ann = book_three_days_before(s1, _person("Ann", "health"))
+    ben = book_three_days_before(s1, _person("Ben", "police"))
+    eve = book_three_days_before(s1, _person("Eve", "education"))
+    dan = book_three_days_before(s1, _person("Dan", "education"))
     services.cancel_booking(eve, by=eve.person, now=s1.starts_at - timedelta(hours=1))
-    book(s1, _person("Fay"))
-    mark(ann, Booking.Attendance.ATTENDED, by=coordinator)
-    mark(ben, Booking.Attendance.ABSENT, by=coordinator)
-    mark(dan, Booking.Attendance.ATTENDED, by=coordinator)
+    book_three_days_before(s1, _person("Fay"))
+    mark_at_the_end(ann, Booking.Attendance.ATTENDED, by=coordinator)
+    mark_at_the_end(ben, Booking.Attendance.ABSENT, by=coordinator)
+    mark_at_the_end(dan, Booking.Attendance.ATTENDED, by=coordinator)
 
     s2 = session(voice_only, 13, 4)
-    mark(book(s2, _person("Gus", "police")), Booking.Attendance.ATTENDED, by=coordinator)
-    hal = book(s2, _person("Hal", "health"))
+    mark_at_the_end(
+        book_three_days_before(s2, _person("Gus", "police")),
+        Booking.Attendance.ATTENDED,
+        by=coordinator,
+    )
+    hal = book_three_days_before(s2, _person("Hal", "health"))
     services.cancel_booking(hal, by=hal.person, now=s2.starts_at - timedelta(days=2, hours=1))
 
     s3 = session(no_theme, 14, 6)
-    book(s3, _person("Ida", "housing"))
+    book_three_days_before(s3, _person("Ida", "housing"))
     services.cancel_session(s3, by=coordinator, reason="Trainer unwell")
 
-    book(session(voice_only, 30, 5), _person("Kim", "health"))
+    book_three_days_before(session(voice_only, 30, 5), _person("Kim", "health"))
 
     s4 = session(elsewhere, 15, 10)
-    mark(book(s4, _person("Jo", "health")), Booking.Attendance.ATTENDED, by=coordinator)
+    mark_at_the_end(
+        book_three_days_before(s4, _person("Jo", "health")),
+        Booking.Attendance.ATTENDED,
+        by=coordinator,
+    )
     return {"week": week, "csa": csa, "voice": voice}
 
 
@@ -203,7 +212,9 @@ def test_report_query_count_is_constant(sessions, coordinator, django_assert_num
             ends_at=local(2021, 7, 12 + day, 14),
         )
         for sector in ("health", "police"):
-            mark(book(session, _person("Pat", sector)), "attended", by=coordinator)
+            mark_at_the_end(
+                book_three_days_before(session, _person("Pat", sector)), "attended", by=coordinator
+            )
 
     with django_assert_num_queries(5):
         partnership_report(ReportFilters(theme=theme), now=NOW)
@@ -220,7 +231,7 @@ def test_report_page_query_count_is_constant(
             starts_at=local(2021, 7, 12 + day, 12),
             ends_at=local(2021, 7, 12 + day, 14),
         )
-        book(session, _person("Pat", "health"))
+        book_three_days_before(session, _person("Pat", "health"))
     client.force_login(coordinator)
 
     # sign-in session, user, coordinator check, programme lookup, five report queries,

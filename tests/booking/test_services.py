@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django_tasks.exceptions import InvalidTaskError
@@ -29,7 +30,7 @@ from tests.factories import SessionFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def book(session, n=1):
+def book_people(session, n=1):
     return [services.book_session(session, person=UserFactory()) for _ in range(n)]
 
 
@@ -42,7 +43,7 @@ def test_book_session_confirms_while_places_are_free(session, person):
 
 
 def test_book_session_waitlists_when_full(session):
-    book(session, 2)
+    book_people(session, 2)
 
     booking = services.book_session(session, person=UserFactory())
 
@@ -54,7 +55,7 @@ def test_book_session_waitlists_when_full(session):
 def test_book_session_refuses_when_full_without_waitlist(session):
     session.waitlist_enabled = False
     session.save()
-    book(session, 2)
+    book_people(session, 2)
 
     with pytest.raises(SessionFull):
         services.book_session(session, person=UserFactory())
@@ -64,7 +65,7 @@ def test_book_session_refuses_when_full_without_waitlist(session):
 def test_book_session_refuses_when_waitlist_limit_reached(session):
     session.waitlist_limit = 1
     session.save()
-    book(session, 3)
+    book_people(session, 3)
 
     with pytest.raises(SessionFull):
         services.book_session(session, person=UserFactory())
@@ -140,8 +141,8 @@ def test_book_session_refuses_outside_booking_window(session, person, opens, clo
 
 
 def test_cancel_booking_promotes_head_of_waitlist_fifo(session):
-    confirmed, _ = book(session, 2)
-    first, second = book(session, 2)
+    confirmed, _ = book_people(session, 2)
+    first, second = book_people(session, 2)
 
     services.cancel_booking(confirmed, by=confirmed.person)
 
@@ -153,8 +154,8 @@ def test_cancel_booking_promotes_head_of_waitlist_fifo(session):
 
 
 def test_cancel_waitlisted_booking_promotes_nobody(session):
-    book(session, 2)
-    waiting, behind = book(session, 2)
+    book_people(session, 2)
+    waiting, behind = book_people(session, 2)
 
     services.cancel_booking(waiting, by=waiting.person)
 
@@ -211,8 +212,8 @@ def test_cancel_confirmed_booking_raises_calendar_sequence(session, person):
 
 
 def test_raising_capacity_promotes_as_many_as_fit(session, coordinator):
-    book(session, 2)
-    waiting = book(session, 3)
+    book_people(session, 2)
+    waiting = book_people(session, 3)
 
     services.update_session(session, capacity=4, by=coordinator)
 
@@ -220,8 +221,20 @@ def test_raising_capacity_promotes_as_many_as_fit(session, coordinator):
     assert statuses == ["confirmed", "confirmed", "waitlisted"]
 
 
+def test_raising_capacity_after_the_start_promotes_nobody(session, coordinator):
+    book_people(session, 2)
+    (waiting,) = book_people(session, 1)
+
+    with time_machine.travel(session.starts_at + timedelta(minutes=5)):
+        services.update_session(session, capacity=3, by=coordinator)
+
+    session.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (session.capacity, waiting.status) == (3, "waitlisted")
+
+
 def test_capacity_below_confirmed_is_refused(session, coordinator):
-    book(session, 2)
+    book_people(session, 2)
 
     with pytest.raises(CapacityBelowConfirmed):
         services.update_session(session, capacity=1, by=coordinator)
@@ -250,8 +263,8 @@ def test_mark_attendance_refused_before_the_day(session, person, trainer):
 
 
 def test_mark_attendance_refused_for_waitlisted(session, trainer):
-    book(session, 2)
-    (waiting,) = book(session, 1)
+    book_people(session, 2)
+    (waiting,) = book_people(session, 1)
 
     with pytest.raises(NotConfirmed):
         services.mark_attendance(waiting, attendance="attended", by=trainer, now=session.starts_at)
@@ -291,7 +304,7 @@ def test_update_session_capacity_only_keeps_sequence(session, coordinator):
 
 
 def test_cancel_session_cancels_every_booking(session, coordinator):
-    book(session, 3)
+    book_people(session, 3)
 
     services.cancel_session(session, by=coordinator, reason="Venue closed")
 
@@ -301,8 +314,8 @@ def test_cancel_session_cancels_every_booking(session, coordinator):
 
 
 def test_waitlist_positions_are_derived_in_fifo_order(session):
-    book(session, 2)
-    waiting = book(session, 3)
+    book_people(session, 2)
+    waiting = book_people(session, 3)
 
     annotated = with_waitlist_position(Booking.objects.filter(pk__in=[b.pk for b in waiting]))
 
@@ -320,7 +333,7 @@ def queries_run(action) -> int:
 def test_book_session_runs_four_queries(session, person, already_booked):
     session.capacity = 10
     session.save()
-    book(session, already_booked)
+    book_people(session, already_booked)
 
     # lock the session, count places and the person's bookings, insert, insert the message task
     assert queries_run(lambda: services.book_session(session, person=person)) == 4
@@ -328,8 +341,8 @@ def test_book_session_runs_four_queries(session, person, already_booked):
 
 @pytest.mark.parametrize("waiting", [1, 3])
 def test_cancel_booking_with_promotion_runs_eight_queries(session, waiting):
-    confirmed, _ = book(session, 2)
-    book(session, waiting)
+    confirmed, _ = book_people(session, 2)
+    book_people(session, waiting)
 
     # lock, reload booking, update it, its message task, count confirmed, pick the waitlist
     # head, promote, the promoted person's message task
@@ -337,8 +350,8 @@ def test_cancel_booking_with_promotion_runs_eight_queries(session, waiting):
 
 
 def test_cancel_waitlisted_booking_runs_four_queries(session):
-    book(session, 2)
-    (waiting,) = book(session, 1)
+    book_people(session, 2)
+    (waiting,) = book_people(session, 1)
 
     # lock, reload booking, update it, its message task: nothing to promote
     assert queries_run(lambda: services.cancel_booking(waiting, by=waiting.person)) == 4
@@ -348,7 +361,7 @@ def test_cancel_waitlisted_booking_runs_four_queries(session):
 def test_raising_capacity_runs_nine_queries_with_one_message_task_for_everyone_promoted(
     session, coordinator, promoted
 ):
-    book(session, 2 + promoted)
+    book_people(session, 2 + promoted)
     assert coordinator.is_coordinator  # the role lookup is cached, as in a request
 
     # lock, count confirmed, pick the waitlist heads, promote, one message task for everyone
@@ -426,7 +439,7 @@ def test_book_session_queues_on_commit_with_an_immediate_backend(
 
 def refuse_full_without_waitlist(session, person, coordinator):
     services.update_session(session, by=coordinator, waitlist_enabled=False)
-    book(session, 2)
+    book_people(session, 2)
     services.book_session(session, person=person)
 
 
@@ -451,7 +464,7 @@ def refuse_started_session(session, person, coordinator):
 
 
 def refuse_capacity_below_confirmed(session, person, coordinator):
-    book(session, 2)
+    book_people(session, 2)
     services.update_session(session, capacity=1, by=coordinator)
 
 
@@ -467,7 +480,7 @@ def refuse_cancelling_after_start(session, person, coordinator):
 
 
 def refuse_attendance_for_waitlisted(session, person, coordinator):
-    book(session, 2)
+    book_people(session, 2)
     waiting = services.book_session(session, person=person)
     services.mark_attendance(waiting, attendance="attended", by=coordinator, now=session.starts_at)
 
@@ -521,7 +534,7 @@ def test_refusals_carry_a_stable_code(session, person, coordinator, scenario, co
 
 def test_refused_booking_writes_nothing(session, person, coordinator):
     services.update_session(session, by=coordinator, waitlist_enabled=False)
-    book(session, 2)
+    book_people(session, 2)
     before = list(Booking.objects.values_list("pk", "status"))
 
     with pytest.raises(SessionFull):
@@ -553,8 +566,8 @@ def test_cancel_booking_allowed_until_the_start(session, person):
 
 
 def test_leaving_the_waitlist_late_is_not_a_late_cancellation(session):
-    book(session, 2)
-    (waiting,) = book(session, 1)
+    book_people(session, 2)
+    (waiting,) = book_people(session, 1)
 
     services.cancel_booking(waiting, by=waiting.person, now=session.starts_at - timedelta(hours=1))
 

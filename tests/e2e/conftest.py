@@ -43,12 +43,6 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(autouse=True)
-def _tasks_run_at_once(settings):
-    """Send queued email (sign-in links) at once, so tests read it from mail.outbox."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
-
 @pytest.fixture
 def site(live_server, settings):
     """The live server's address; links in emails and pages point at it."""

@@ -20,7 +20,12 @@ from tests.factories import (
     VenueFactory,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    # Sign-in links are sent as soon as the form is posted, into mail.outbox.
+    pytest.mark.usefixtures("tasks_run_at_once"),
+]
 
 
 @pytest.fixture

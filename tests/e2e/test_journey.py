@@ -11,7 +11,12 @@ from booking.models import Booking
 from tests.e2e.helpers import sign_in, sign_in_link_from_outbox
 from tests.factories import EventFactory, ProgrammeFactory, SessionFactory, UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    # Sign-in links are sent as soon as the form is posted, into mail.outbox.
+    pytest.mark.usefixtures("tasks_run_at_once"),
+]
 
 NEWCOMER = "jordan.lee@example.org"
 

@@ -110,6 +110,6 @@ def test_every_committed_booking_has_its_message_queued_after_terminated_connect
     active = Booking.objects.active().filter(session=session)
     queued = Counter(
         task.args_kwargs["kwargs"]["ical_uid"]
-        for task in DBTaskResult.objects.filter(task_path__endswith=".queue_booking_made_message")
+        for task in DBTaskResult.objects.filter(task_path__endswith=".write_new_booking_message")
     )
     assert queued == {str(uid): 1 for uid in active.values_list("ical_uid", flat=True)}

@@ -24,7 +24,7 @@ pytestmark = [
 ]
 
 
-def book_people(count: int) -> list[Booking]:
+def fill_a_new_session(count: int) -> list[Booking]:
     """Book through the rules; each commit stores a task that the worker turns into an outbox
     message (rendered once), which another task sends."""
     session = SessionFactory(capacity=count)
@@ -45,7 +45,7 @@ def outbox(status: str | None = None):
 
 
 def test_smtp_outage_then_recovery_delivers_each_confirmation_once(smtp_server, workers):
-    bookings = book_people(6)  # the mail server is down from the start
+    bookings = fill_a_new_session(6)  # the mail server is down from the start
     worker = workers.start("outage")
     wait_for(lambda: outbox().count() == 6, timeout=60, what="the worker to queue 6 messages")
 
@@ -75,7 +75,7 @@ def test_smtp_outage_then_recovery_delivers_each_confirmation_once(smtp_server, 
 def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(smtp_server, workers):
     smtp_server.inbox.delay = 0.15  # a slow relay, so the kill lands mid-batch
     smtp_server.start()
-    book_people(24)
+    fill_a_new_session(24)
     first = workers.start("first")
     wait_for(lambda: len(smtp_server.inbox.received) >= 5, timeout=60, what="five deliveries")
 
@@ -131,7 +131,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(smtp_serv
 def test_two_workers_send_each_message_once(smtp_server, workers):
     smtp_server.inbox.delay = 0.05
     smtp_server.start()
-    book_people(30)
+    fill_a_new_session(30)
 
     pair = [workers.start("left"), workers.start("right")]
     wait_for(lambda: outbox("sent").count() == 30, timeout=120, what="all 30 sent")

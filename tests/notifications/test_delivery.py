@@ -20,11 +20,11 @@ from notifications.models import Notification
 from notifications.tasks import send_notification
 from tests.factories import SessionFactory, UserFactory, local
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_run_at_once")]
 
 
 @pytest.fixture
-def sign_in(django_capture_on_commit_callbacks):
+def queue_sign_in_link(django_capture_on_commit_callbacks):
     """Queue one message (a sign-in link: the simplest kind) and run what happens on commit."""
 
     def _queue(email="kim@example.org"):
@@ -37,8 +37,8 @@ def sign_in(django_capture_on_commit_callbacks):
     return _queue
 
 
-def test_task_run_twice_sends_once(smtp, book, week_session):
-    book(week_session)
+def test_task_run_twice_sends_once(smtp, book_and_send, week_session):
+    book_and_send(week_session)
     notification = Notification.objects.get()
 
     send_notification.call(notification_id=notification.pk)
@@ -50,9 +50,9 @@ def test_task_run_twice_sends_once(smtp, book, week_session):
 
 
 def test_same_event_reported_twice_makes_one_message(
-    smtp, book, week_session, django_capture_on_commit_callbacks
+    smtp, book_and_send, week_session, django_capture_on_commit_callbacks
 ):
-    booking = book(week_session)
+    booking = book_and_send(week_session)
 
     with django_capture_on_commit_callbacks(execute=True):
         queue_messages_for([booking.pk], kind=Kind.BOOKING_CONFIRMED)
@@ -61,11 +61,13 @@ def test_same_event_reported_twice_makes_one_message(
     assert len(smtp.messages) == 1
 
 
-def test_smtp_outage_keeps_the_message_queued_then_delivers_it_once(smtp, book, week_session):
+def test_smtp_outage_keeps_the_message_queued_then_delivers_it_once(
+    smtp, book_and_send, week_session
+):
     smtp.stop()
     before = timezone.now()
 
-    book(week_session)
+    book_and_send(week_session)
 
     notification = Notification.objects.get()
     assert notification.status == "queued"
@@ -91,10 +93,10 @@ def test_smtp_outage_keeps_the_message_queued_then_delivers_it_once(smtp, book, 
     )
 
 
-def test_backoff_doubles_then_gives_up_as_failed(settings, smtp, sign_in):
+def test_backoff_doubles_then_gives_up_as_failed(settings, smtp, queue_sign_in_link):
     settings.NOTIFICATION_MAX_ATTEMPTS = 3
     smtp.stop()
-    notification = sign_in()
+    notification = queue_sign_in_link()
     delays = [notification.next_attempt_at - notification.last_attempt_at]
 
     for _ in range(2):
@@ -108,11 +110,11 @@ def test_backoff_doubles_then_gives_up_as_failed(settings, smtp, sign_in):
 
 
 def test_retry_puts_a_failed_message_back_and_it_is_delivered(
-    settings, smtp, sign_in, django_capture_on_commit_callbacks
+    settings, smtp, queue_sign_in_link, django_capture_on_commit_callbacks
 ):
     settings.NOTIFICATION_MAX_ATTEMPTS = 1
     smtp.stop()
-    notification = sign_in()
+    notification = queue_sign_in_link()
     assert notification.status == "failed"
     smtp.start()
 
@@ -125,18 +127,20 @@ def test_retry_puts_a_failed_message_back_and_it_is_delivered(
     assert (notification.status, notification.attempts) == ("sent", 1)
 
 
-def test_refused_recipient_fails_at_once_without_retries(smtp, sign_in):
+def test_refused_recipient_fails_at_once_without_retries(smtp, queue_sign_in_link):
     smtp.inbox.refuse.add("nobody@example.org")
 
-    notification = sign_in("nobody@example.org")
+    notification = queue_sign_in_link("nobody@example.org")
 
     assert (notification.status, notification.attempts) == ("failed", 1)
     assert notification.last_error.startswith("SMTPRecipientsRefused")
     assert smtp.messages == []
 
 
-def test_sent_message_is_never_retried(smtp, sign_in, django_capture_on_commit_callbacks):
-    notification = sign_in()
+def test_sent_message_is_never_retried(
+    smtp, queue_sign_in_link, django_capture_on_commit_callbacks
+):
+    notification = queue_sign_in_link()
 
     with django_capture_on_commit_callbacks(execute=True):
         assert services.retry_notifications(Notification.objects.all()) == 0
@@ -146,18 +150,19 @@ def test_sent_message_is_never_retried(smtp, sign_in, django_capture_on_commit_c
     assert notification.status == "sent"
 
 
-def test_provider_message_id_is_recorded(settings, sign_in):
+def test_provider_message_id_is_recorded(settings, queue_sign_in_link):
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
 
-    notification = sign_in()
+    notification = queue_sign_in_link()
 
     assert notification.status == "sent"
     assert notification.provider_message_id == "0"  # the test backend's first id
 
 
-def test_sweep_sends_a_queued_message_that_lost_its_task(settings, smtp, sign_in):
+def test_sweep_sends_a_queued_message_that_lost_its_task(settings, smtp, queue_sign_in_link):
     smtp.stop()
-    notification = sign_in()  # the first attempt fails; the immediate backend cannot defer
+    # The first attempt fails; the immediate backend cannot defer the retry.
+    notification = queue_sign_in_link()
     smtp.start()
 
     with time_machine.travel(notification.next_attempt_at + timedelta(minutes=11)):
@@ -168,8 +173,8 @@ def test_sweep_sends_a_queued_message_that_lost_its_task(settings, smtp, sign_in
     assert notification.status == "sent"
 
 
-def test_sweep_marks_an_interrupted_send_failed_and_does_not_resend(smtp, sign_in):
-    notification = sign_in()
+def test_sweep_marks_an_interrupted_send_failed_and_does_not_resend(smtp, queue_sign_in_link):
+    notification = queue_sign_in_link()
     Notification.objects.filter(pk=notification.pk).update(
         status="sending", last_attempt_at=timezone.now() - timedelta(hours=1)
     )
@@ -195,12 +200,12 @@ def _keep_signal_handlers():
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("_keep_signal_handlers")
-def test_database_worker_retries_after_an_outage_and_delivers_once(settings, smtp, book):
+def test_database_worker_retries_after_an_outage_and_delivers_once(settings, smtp, book_and_send):
     """The real queue: django-tasks-db stores the task, `db_worker --batch` runs it."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     session = SessionFactory(starts_at=local(2021, 7, 15, 12), ends_at=local(2021, 7, 15, 14))
     smtp.stop()
-    book(session)
+    book_and_send(session)
     worker = ["db_worker", "--batch", "--no-startup-delay", "--no-reload", "--verbosity=0"]
 
     call_command(*worker)  # first attempt: refused, a deferred retry is enqueued
@@ -226,12 +231,12 @@ def test_database_worker_retries_after_an_outage_and_delivers_once(settings, smt
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("same", "expected"), [(True, 1), (False, 2)])
-def test_two_workers_at_once_send_a_message_once(smtp, sign_in, same, expected):
+def test_two_workers_at_once_send_a_message_once(smtp, queue_sign_in_link, same, expected):
     """Two threads claim at the same moment; the control (two different messages) sends two."""
     from django.db import connection
 
-    first = sign_in("first@example.org")
-    second = first if same else sign_in("second@example.org")
+    first = queue_sign_in_link("first@example.org")
+    second = first if same else queue_sign_in_link("second@example.org")
     Notification.objects.update(status="queued", attempts=0, sent_at=None)
     smtp.inbox.envelopes.clear()
     barrier = threading.Barrier(2)

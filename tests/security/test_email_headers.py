@@ -12,7 +12,6 @@ from booking.services import book_session
 from notifications.email import build_email
 from notifications.models import Notification
 from tests.factories import EventFactory, SessionFactory, UserFactory
-from tests.smtp import SmtpServer
 
 HEADERS = {
     "Content-Type",
@@ -94,26 +93,16 @@ def test_known_header_injections_stay_inside_one_header(payload):
 
 @pytest.mark.django_db
 def test_hostile_name_and_title_reach_one_recipient_over_smtp(
-    settings, django_capture_on_commit_callbacks
+    smtp, tasks_run_at_once, django_capture_on_commit_callbacks
 ):
-    server = SmtpServer()
-    server.start()
-    try:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-        settings.TASKS = {
-            "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
-        }
-        session = SessionFactory(event=EventFactory(title="Course\r\nBcc: evil@example.com"))
-        person = UserFactory(full_name="Eve\r\nBcc: evil@example.net", email="eve@example.org")
+    session = SessionFactory(event=EventFactory(title="Course\r\nBcc: evil@example.com"))
+    person = UserFactory(full_name="Eve\r\nBcc: evil@example.net", email="eve@example.org")
 
-        with django_capture_on_commit_callbacks(execute=True):
-            book_session(session, person=person)
-    finally:
-        server.stop()
+    with django_capture_on_commit_callbacks(execute=True):
+        book_session(session, person=person)
 
-    (message,) = server.inbox.received
+    (message,) = smtp.messages
     assert message["Bcc"] is None
     assert message["Cc"] is None
     assert [a.addr_spec for a in message["To"].addresses] == ["eve@example.org"]
-    assert [envelope.rcpt_tos for envelope in server.inbox.envelopes] == [["eve@example.org"]]
+    assert [envelope.rcpt_tos for envelope in smtp.inbox.envelopes] == [["eve@example.org"]]

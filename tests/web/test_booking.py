@@ -6,14 +6,7 @@ from django.utils import timezone
 from booking import services
 from booking.models import Booking
 from events.models import Session
-from tests.backoffice.conftest import book, mark
-from tests.factories import SessionFactory, UserFactory
-
-
-@pytest.fixture
-def signed_in(client, person):
-    client.force_login(person)
-    return client
+from tests.factories import SessionFactory, UserFactory, book_three_days_before, mark_at_the_end
 
 
 def test_book_a_place_confirms_and_shows_the_booking(signed_in, person, session):
@@ -180,9 +173,9 @@ def test_my_bookings_query_count_is_constant(signed_in, person, count, django_as
     for _ in range(count):
         services.book_session(SessionFactory(), person=person)
 
-    # session, user, upcoming, waitlist positions, past, cancelled, trainer and coordinator
-    # roles (menu)
-    with django_assert_num_queries(8):
+    # session, user, upcoming (with waitlist positions), past, cancelled, trainer and
+    # coordinator roles (menu)
+    with django_assert_num_queries(7):
         signed_in.get("/bookings/")
 
 
@@ -196,9 +189,9 @@ def test_my_bookings_links_the_certificate_of_a_past_attended_booking(
     session.starts_at = timezone.now() - timedelta(days=3)
     session.ends_at = session.starts_at + timedelta(hours=2)
     session.save()
-    booking = book(session, person)
+    booking = book_three_days_before(session, person)
     if attendance != "unmarked":
-        mark(booking, attendance, by=trainer)
+        mark_at_the_end(booking, attendance, by=trainer)
 
     response = signed_in.get("/bookings/")
 

@@ -1,10 +1,11 @@
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
 
 from booking.rules import bookable_now
-from events.models import Event, Programme, Session, Theme
+from common.dates import local_midnight
+from events.models import Programme, Session, Theme
 
 DELIVERY_CHOICES = [("in_person", "In person"), ("online", "Online")]
 
@@ -63,13 +64,15 @@ class SessionFilterForm(forms.Form):
         if data.get("programme"):
             sessions = sessions.filter(event__programme=data["programme"])
         if data.get("theme"):
-            sessions = sessions.filter(event__in=Event.objects.filter(themes=data["theme"]))
+            sessions = sessions.with_theme(data["theme"])
         if data.get("from_date"):
-            sessions = sessions.filter(starts_at__gte=_start_of(data["from_date"]))
+            sessions = sessions.filter(starts_at__gte=local_midnight(data["from_date"]))
         else:
             sessions = sessions.not_ended(now)
         if data.get("to_date"):
-            sessions = sessions.filter(starts_at__lt=_start_of(data["to_date"] + timedelta(days=1)))
+            sessions = sessions.filter(
+                starts_at__lt=local_midnight(data["to_date"] + timedelta(days=1))
+            )
         if data.get("available"):
             sessions = sessions.filter(bookable_now(now or timezone.now()))
         wanted = set(data.get("delivery") or [])
@@ -78,7 +81,3 @@ class SessionFilterForm(forms.Form):
         elif wanted == {"online"}:
             sessions = sessions.exclude(delivery=Session.Delivery.IN_PERSON)
         return sessions
-
-
-def _start_of(day) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())

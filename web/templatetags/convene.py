@@ -64,7 +64,7 @@ def query_with(context, **changes) -> str:
 
 
 @register.simple_tag
-def availability(session) -> dict:
+def availability_tag(session) -> dict:
     """What a person can do at a session, in words and colour, for its tag and button.
 
     Needs a session annotated by ``booking.queries.sessions_with_availability``; the decision

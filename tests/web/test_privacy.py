@@ -1,20 +1,33 @@
+"""The privacy pages: the notice, my data, its download, and deleting an account."""
+
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 
-from accounts.models import User
 from audit.models import AuditEvent
 from booking import services
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def signed_in(client, person):
+def test_privacy_notice_states_the_configured_retention_periods(client, settings):
+    settings.RETENTION_ACCESS_NEEDS = timedelta(days=45)
+
+    response = client.get(reverse("privacy"))
+
+    assert response.status_code == 200
+    assert "access needs: deleted 45 days after the session" in response.content.decode()
+
+
+def test_profile_links_to_data_download_and_deletion(client, person):
     client.force_login(person)
-    return client
+
+    page = client.get(reverse("accounts:profile")).content.decode()
+
+    assert reverse("privacy:data") in page
+    assert reverse("privacy:delete") in page
 
 
 @pytest.mark.parametrize("name", ["privacy:data", "privacy:download", "privacy:delete"])
@@ -81,42 +94,3 @@ def test_delete_account_erases_and_signs_out(signed_in, person, session):
     assert (person.is_active, person.full_name, booking.status) == (False, "", "cancelled")
     assert signed_in.get(reverse("privacy:data")).status_code == 302
     assert signed_in.get(reverse("privacy:deleted")).status_code == 200
-
-
-def admin_action(client, action, people, **extra):
-    return client.post(
-        reverse("admin:accounts_user_changelist"),
-        {"action": action, "_selected_action": [p.pk for p in people], **extra},
-    )
-
-
-def test_coordinator_exports_anyones_data_from_the_admin(client, coordinator, person):
-    client.force_login(coordinator)
-
-    response = admin_action(client, "export_personal_data", [person])
-
-    assert response.status_code == 200
-    assert json.loads(response.content)["person"]["email"] == person.email
-    event = AuditEvent.objects.get(action="privacy.exported")
-    assert (event.actor, event.target_id) == (coordinator, str(person.pk))
-
-
-def test_coordinator_erases_from_the_admin_after_confirming(client, coordinator, session):
-    client.force_login(coordinator)
-    people = UserFactory.create_batch(2)
-    for person in people:
-        services.book_session(session, person=person)
-
-    asked = admin_action(client, "erase_people", people)
-    assert asked.status_code == 200
-    assert "This cannot be undone" in asked.content.decode()
-    assert all(
-        p.anonymised_at is None
-        for p in type(people[0]).objects.filter(pk__in=[p.pk for p in people])
-    )
-
-    done = admin_action(client, "erase_people", people, confirmed="yes")
-
-    assert done.status_code == 302
-    assert User.objects.filter(pk__in=[p.pk for p in people], anonymised_at=None).count() == 0
-    assert AuditEvent.objects.filter(action="privacy.erased", actor=coordinator).count() == 2

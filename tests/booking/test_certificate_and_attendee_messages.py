@@ -9,9 +9,9 @@ from booking.services import book_session, mark_attendance, message_attendees
 from notifications.kinds import Kind
 from notifications.models import Notification
 from tests.factories import CoordinatorFactory, SessionFactory, UserFactory
-from tests.notifications.conftest import parts
+from tests.smtp import parts
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_run_at_once")]
 
 
 def bodies(message) -> tuple[str, str]:
@@ -28,16 +28,16 @@ def trainer(week_session):
 
 
 @pytest.fixture
-def mark(trainer, django_capture_on_commit_callbacks):
+def mark_and_send(trainer, django_capture_on_commit_callbacks):
     """Mark attendance as the session's trainer once it has ended, running what follows."""
 
-    def _mark(booking, attendance):
+    def mark(booking, attendance):
         with django_capture_on_commit_callbacks(execute=True):
             return mark_attendance(
                 booking, attendance=attendance, by=trainer, now=booking.session.ends_at
             )
 
-    return _mark
+    return mark
 
 
 @pytest.fixture
@@ -51,12 +51,14 @@ def send_message(django_capture_on_commit_callbacks):
     return _send
 
 
-def test_marking_attended_emails_the_certificate_link(smtp, book, mark, week_session):
+def test_marking_attended_emails_the_certificate_link(
+    smtp, book_and_send, mark_and_send, week_session
+):
     person = UserFactory(full_name="Sam Example", email="sam@example.org")
-    booking = book(week_session, person)
+    booking = book_and_send(week_session, person)
     smtp.inbox.envelopes.clear()
 
-    mark(booking, Booking.Attendance.ATTENDED)
+    mark_and_send(booking, Booking.Attendance.ATTENDED)
 
     [message] = smtp.messages
     assert message["Subject"] == (
@@ -87,31 +89,33 @@ def test_marking_attended_emails_the_certificate_link(smtp, book, mark, week_ses
     )
 
 
-def test_certificate_email_is_sent_once_per_booking(smtp, book, mark, week_session):
-    booking = book(week_session)
+def test_certificate_email_is_sent_once_per_booking(
+    smtp, book_and_send, mark_and_send, week_session
+):
+    booking = book_and_send(week_session)
     smtp.inbox.envelopes.clear()
 
-    mark(booking, Booking.Attendance.ATTENDED)
-    mark(booking, Booking.Attendance.UNMARKED)
-    mark(booking, Booking.Attendance.ATTENDED)
+    mark_and_send(booking, Booking.Attendance.ATTENDED)
+    mark_and_send(booking, Booking.Attendance.UNMARKED)
+    mark_and_send(booking, Booking.Attendance.ATTENDED)
 
     assert len(smtp.messages) == 1
     assert Notification.objects.filter(kind="certificate_available").count() == 1
 
 
-def test_marking_absent_sends_no_certificate(smtp, book, mark, week_session):
-    booking = book(week_session)
+def test_marking_absent_sends_no_certificate(smtp, book_and_send, mark_and_send, week_session):
+    booking = book_and_send(week_session)
     smtp.inbox.envelopes.clear()
 
-    mark(booking, Booking.Attendance.ABSENT)
+    mark_and_send(booking, Booking.Attendance.ABSENT)
 
     assert smtp.messages == []
 
 
 def test_no_certificate_email_when_attendance_is_no_longer_attended(
-    smtp, book, trainer, week_session
+    smtp, book_and_send, trainer, week_session
 ):
-    booking = book(week_session)
+    booking = book_and_send(week_session)
     mark_attendance(booking, attendance="attended", by=trainer, now=week_session.ends_at)
     mark_attendance(booking, attendance="absent", by=trainer, now=week_session.ends_at)
     smtp.inbox.envelopes.clear()
@@ -122,10 +126,10 @@ def test_no_certificate_email_when_attendance_is_no_longer_attended(
     assert smtp.messages == []
 
 
-def test_message_goes_to_confirmed_people_only(smtp, book, week_session, send_message):
-    first = book(week_session, UserFactory(email="first@example.org"))
-    book(week_session, UserFactory(email="second@example.org"))
-    book(week_session, UserFactory(email="waiting@example.org"))
+def test_message_goes_to_confirmed_people_only(smtp, book_and_send, week_session, send_message):
+    first = book_and_send(week_session, UserFactory(email="first@example.org"))
+    book_and_send(week_session, UserFactory(email="second@example.org"))
+    book_and_send(week_session, UserFactory(email="waiting@example.org"))
     smtp.inbox.envelopes.clear()
 
     sent_to = send_message(
@@ -153,8 +157,10 @@ def test_message_goes_to_confirmed_people_only(smtp, book, week_session, send_me
     assert len(notification.dedupe_key.rsplit(":", 1)[1]) == 32
 
 
-def test_same_message_is_sent_once_and_a_new_one_again(smtp, book, week_session, send_message):
-    book(week_session)
+def test_same_message_is_sent_once_and_a_new_one_again(
+    smtp, book_and_send, week_session, send_message
+):
+    book_and_send(week_session)
     smtp.inbox.envelopes.clear()
 
     send_message(week_session, subject="Parking", body="Use the north car park.")
@@ -174,8 +180,8 @@ def test_same_message_is_sent_once_and_a_new_one_again(smtp, book, week_session,
     ]
 
 
-def test_message_subject_stays_on_one_line(smtp, book, week_session, send_message):
-    book(week_session)
+def test_message_subject_stays_on_one_line(smtp, book_and_send, week_session, send_message):
+    book_and_send(week_session)
     smtp.inbox.envelopes.clear()
 
     send_message(week_session, subject="Parking\r\nBcc: someone@example.com", body="Hello.")

@@ -10,9 +10,9 @@ from django.core.management import call_command
 from booking.services import cancel_booking
 from notifications.models import Notification
 from tests.factories import SessionFactory, UserFactory, local
-from tests.notifications.conftest import calendar_of, parts
+from tests.smtp import calendar_of, parts
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_run_at_once")]
 
 # Saturday 10 July 2021, 13:00: less than 48 hours before Monday's noon session.
 REMINDER_RUN = local(2021, 7, 10, 13)
@@ -32,8 +32,10 @@ def send_reminders(django_capture_on_commit_callbacks):
     return _run
 
 
-def test_reminder_is_sent_once_with_the_invitation(smtp, book, week_session, send_reminders):
-    booking = book(week_session, UserFactory(email="rem@example.org"))
+def test_reminder_is_sent_once_with_the_invitation(
+    smtp, book_and_send, week_session, send_reminders
+):
+    booking = book_and_send(week_session, UserFactory(email="rem@example.org"))
     smtp.inbox.envelopes.clear()
 
     first = send_reminders()
@@ -50,13 +52,13 @@ def test_reminder_is_sent_once_with_the_invitation(smtp, book, week_session, sen
 
 
 def test_no_reminder_outside_the_window_or_for_waitlisted_or_cancelled_places(
-    smtp, book, week_session, django_capture_on_commit_callbacks, send_reminders
+    smtp, book_and_send, week_session, django_capture_on_commit_callbacks, send_reminders
 ):
     later = SessionFactory(starts_at=local(2021, 7, 16, 12), ends_at=local(2021, 7, 16, 14))
-    book(later)
-    first = book(week_session)
-    book(week_session)
-    book(week_session)  # waitlisted
+    book_and_send(later)
+    first = book_and_send(week_session)
+    book_and_send(week_session)
+    book_and_send(week_session)  # waitlisted
     with django_capture_on_commit_callbacks(execute=True):
         cancel_booking(first, by=first.person, now=local(2021, 7, 2))
     # The cancellation promoted the waitlisted person on 2 July, before the window opened.
@@ -71,11 +73,11 @@ def test_no_reminder_outside_the_window_or_for_waitlisted_or_cancelled_places(
 
 
 def test_no_reminder_when_booked_inside_the_window(
-    smtp, week_session, book, settings, send_reminders
+    smtp, week_session, book_and_send, settings, send_reminders
 ):
     settings.REMINDER_LEAD_TIME = timedelta(days=14)  # the booking (1 July) is inside it
 
-    book(week_session)
+    book_and_send(week_session)
     smtp.inbox.envelopes.clear()
     send_reminders()
 

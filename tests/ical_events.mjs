@@ -1,6 +1,6 @@
 // Read an .ics file with ical.js (the library behind Thunderbird) and print each VEVENT's UID,
 // STATUS, SEQUENCE and UTC start/end as JSON, using only the VTIMEZONEs in the file itself.
-// Usage: node tests/events/ical_events.mjs FILE.ics
+// Usage: node tests/ical_events.mjs FILE.ics
 import { readFileSync } from "node:fs";
 import ICAL from "ical.js";
 

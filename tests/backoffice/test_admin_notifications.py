@@ -4,7 +4,7 @@ from django.urls import reverse
 from notifications.models import Notification
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_run_at_once")]
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""End to end through a real SMTP server: the booking rules → outbox → task → SMTP → parsed."""
+"""Booking messages end to end through a real SMTP server: the booking rules → outbox → task →
+SMTP → parsed."""
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -6,33 +7,27 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 
-from accounts.messages import send_sign_in_link
 from booking.models import Booking
 from booking.services import cancel_booking, cancel_session, update_session
 from events.models import Session
 from notifications.models import Notification
+from tests.conftest import BOOKED_ON
 from tests.factories import CoordinatorFactory, SessionFactory, UserFactory, local
-from tests.notifications.conftest import BOOKED_ON, calendar_of, parts, vevent_of
+from tests.smtp import assert_no_template_leftovers, calendar_of, parts, vevent_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_run_at_once")]
 
 
 def uid_of(booking) -> str:
     return f"booking-{booking.ical_uid}@{settings.SITE_DOMAIN}"
 
 
-def assert_no_template_leftovers(message):
-    for content_type in ("text/plain", "text/html"):
-        body = parts(message)[content_type]
-        assert "{{" not in body
-        assert "{%" not in body
-        assert "None" not in body
-
-
-def test_booking_confirmed_sends_both_parts_and_a_request_invitation(smtp, book, week_session):
+def test_booking_confirmed_sends_both_parts_and_a_request_invitation(
+    smtp, book_and_send, week_session
+):
     person = UserFactory(full_name="Sam Example", email="sam@example.org")
 
-    booking = book(week_session, person)
+    booking = book_and_send(week_session, person)
 
     assert [envelope.rcpt_tos for envelope in smtp.inbox.envelopes] == [["sam@example.org"]]
     message = smtp.messages[0]
@@ -92,10 +87,10 @@ def test_booking_confirmed_sends_both_parts_and_a_request_invitation(smtp, book,
 
 
 def test_flow_book_move_then_cancel_updates_the_same_calendar_event(
-    smtp, book, week_session, django_capture_on_commit_callbacks
+    smtp, book_and_send, week_session, django_capture_on_commit_callbacks
 ):
     coordinator = CoordinatorFactory()
-    booking = book(week_session)
+    booking = book_and_send(week_session)
 
     with django_capture_on_commit_callbacks(execute=True):
         update_session(
@@ -131,7 +126,7 @@ def test_flow_book_move_then_cancel_updates_the_same_calendar_event(
 
 
 def test_waitlisted_person_gets_no_invitation_and_no_joining_link(
-    smtp, book, django_capture_on_commit_callbacks
+    smtp, book_and_send, django_capture_on_commit_callbacks
 ):
     session = SessionFactory(
         starts_at=local(2021, 7, 13, 12),
@@ -142,8 +137,8 @@ def test_waitlisted_person_gets_no_invitation_and_no_joining_link(
         join_url="https://meet.example.org/voice-of-the-child",
         event__title="Voice of the Child online",
     )
-    book(session)
-    waiting = book(session)
+    book_and_send(session)
+    waiting = book_and_send(session)
 
     with django_capture_on_commit_callbacks(execute=True):
         update_session(
@@ -185,10 +180,10 @@ def test_waitlisted_person_gets_no_invitation_and_no_joining_link(
 
 
 def test_cancelling_a_place_sends_cancel_and_promotes_the_waitlist_with_a_request(
-    smtp, book, week_session, django_capture_on_commit_callbacks
+    smtp, book_and_send, week_session, django_capture_on_commit_callbacks
 ):
-    first, second = book(week_session), book(week_session)
-    waiting = book(week_session)
+    first, second = book_and_send(week_session), book_and_send(week_session)
+    waiting = book_and_send(week_session)
     smtp.inbox.envelopes.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -208,10 +203,10 @@ def test_cancelling_a_place_sends_cancel_and_promotes_the_waitlist_with_a_reques
 
 
 def test_cancelling_a_waitlist_place_sends_no_calendar_cancel(
-    smtp, book, week_session, django_capture_on_commit_callbacks
+    smtp, book_and_send, week_session, django_capture_on_commit_callbacks
 ):
-    book(week_session), book(week_session)
-    waiting = book(week_session)
+    book_and_send(week_session), book_and_send(week_session)
+    waiting = book_and_send(week_session)
     smtp.inbox.envelopes.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -222,13 +217,13 @@ def test_cancelling_a_waitlist_place_sends_no_calendar_cancel(
     assert "You have cancelled your waitlist place" in parts(message)["text/plain"]
 
 
-def test_newlines_in_a_name_cannot_add_headers_or_recipients(smtp, book, week_session):
+def test_newlines_in_a_name_cannot_add_headers_or_recipients(smtp, book_and_send, week_session):
     person = UserFactory(
         full_name="Eve Example\r\nBcc: victim@example.com\r\nSubject: spoof",
         email="eve@example.org",
     )
 
-    book(week_session, person)
+    book_and_send(week_session, person)
 
     (envelope,) = smtp.inbox.envelopes
     assert envelope.rcpt_tos == ["eve@example.org"]
@@ -250,14 +245,14 @@ def test_newlines_in_a_name_cannot_add_headers_or_recipients(smtp, book, week_se
     )
 
 
-def test_text_part_is_not_html_escaped_and_html_part_is(smtp, book):
+def test_text_part_is_not_html_escaped_and_html_part_is(smtp, book_and_send):
     session = SessionFactory(
         starts_at=local(2021, 7, 14, 12),
         ends_at=local(2021, 7, 14, 14, 30),
         event__title="Risk & <Cumulative> Harm",
     )
 
-    book(session, UserFactory(full_name="Jo O'Neill"))
+    book_and_send(session, UserFactory(full_name="Jo O'Neill"))
 
     message = smtp.messages[0]
     assert "Risk & <Cumulative> Harm" in parts(message)["text/plain"]
@@ -266,32 +261,12 @@ def test_text_part_is_not_html_escaped_and_html_part_is(smtp, book):
     assert message["Subject"] == "Booking confirmed: Risk & <Cumulative> Harm, Wednesday 14 July"
 
 
-def test_sign_in_link_is_sent_in_the_background_and_not_kept(
-    smtp, django_capture_on_commit_callbacks
-):
-    user = UserFactory(full_name="Ann Example", email="ann@example.org")
-    link = "http://127.0.0.1:8000/sign-in/abc123/"
-
-    with django_capture_on_commit_callbacks(execute=True):
-        send_sign_in_link(user=user, link=link)
-
-    (message,) = smtp.messages
-    assert message["Subject"] == "Your sign-in link for Convene"
-    assert link in parts(message)["text/plain"]
-    assert f'<a href="{link}">' in parts(message)["text/html"]
-    assert "text/calendar" not in parts(message)
-    assert_no_template_leftovers(message)
-    notification = Notification.objects.get()
-    assert notification.status == "sent"
-    assert link not in notification.body_text + notification.body_html
-
-
-def test_session_in_winter_is_at_gmt(smtp, book):
+def test_session_in_winter_is_at_gmt(smtp, book_and_send):
     session = SessionFactory(
         starts_at=local(2022, 1, 10, 12), ends_at=local(2022, 1, 10, 14), capacity=5
     )
 
-    book(session)
+    book_and_send(session)
 
     event = vevent_of(smtp.messages[0])
     assert event.decoded("DTSTART").astimezone(UTC) == datetime(2022, 1, 10, 12, tzinfo=UTC)

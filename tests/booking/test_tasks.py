@@ -8,16 +8,10 @@ from booking.services import book_session
 from booking.tasks import write_booking_messages, write_new_booking_message
 from notifications.kinds import Kind
 from notifications.models import Notification
+from tests.conftest import BOOKED_ON
 from tests.factories import UserFactory
-from tests.notifications.conftest import BOOKED_ON
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def tasks_stored(settings):
-    """Enqueue without running, to see what the booking request itself does."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
 
 def test_book_session_enqueues_the_message_and_renders_nothing(
@@ -94,9 +88,9 @@ def test_write_booking_messages_stores_one_message_per_booking(tasks_stored, wee
     )
 
 
-def test_book_session_ends_in_the_outbox_when_tasks_run(book, week_session):
-    # The notifications tests run tasks at once (conftest), as the worker would.
-    booking = book(week_session)
+def test_book_session_ends_in_the_outbox_when_tasks_run(book_and_send, week_session):
+    # book_and_send runs the tasks at once, as the worker would.
+    booking = book_and_send(week_session)
 
     assert list(Notification.objects.values_list("kind", "booking_id")) == [
         ("booking_confirmed", booking.pk)

@@ -13,7 +13,7 @@ from accounts.services import renew_feed_token
 from booking.models import Booking
 from booking.services import book_session, cancel_booking, cancel_session, update_session
 from events.models import Session
-from tests.events import ical_readers
+from tests import ical_readers
 from tests.factories import (
     EventFactory,
     ProgrammeFactory,
