@@ -23,7 +23,7 @@ from backoffice.forms import AttendanceForm, ReportFilterForm
 from backoffice.queries import trained_sessions_with_counts, trainer_names
 from backoffice.registers import register_rows
 from backoffice.reports import ReportFilters, partnership_report, report_csv
-from booking import services
+from booking import rules, services
 from booking.models import Booking
 from booking.queries import registers_for, sessions_with_availability
 from common.errors import DomainError
@@ -57,8 +57,7 @@ def register(request, pk: int):
         "trainers": trainer_names(session),
         "unmarked": unmarked,
         # Hints for the page only; the booking service enforces the same rules.
-        "can_mark": not session.is_cancelled
-        and timezone.localdate(now) >= timezone.localdate(session.starts_at),
+        "can_mark": not session.is_cancelled and rules.attendance_open(session, now),
         "has_ended": now >= session.ends_at,
         "nav": "my_sessions",
     }

@@ -70,6 +70,16 @@ def holder_may_see_join_url(booking: Booking) -> bool:
     )
 
 
+def may_still_cancel(booking: Booking, now: datetime) -> bool:
+    """A confirmed or waitlisted place can be given up until the session starts."""
+    return booking.is_active and now < booking.session.starts_at
+
+
+def attendance_open(session: Session, now: datetime) -> bool:
+    """Attendance can be marked from the (UK) day of the session."""
+    return timezone.localdate(now) >= timezone.localdate(session.starts_at)
+
+
 # Availability.
 
 

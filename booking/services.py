@@ -210,7 +210,7 @@ def mark_attendance(booking: Booking, *, attendance: str, by, now=None) -> Booki
         booking = Booking.objects.get(pk=booking.pk)
         if booking.status != Booking.Status.CONFIRMED:
             raise errors.NotConfirmed()
-        if timezone.localdate(now) < timezone.localdate(session.starts_at):
+        if not rules.attendance_open(session, now):
             raise errors.AttendanceTooEarly()
         newly_attended = (
             attendance == Booking.Attendance.ATTENDED

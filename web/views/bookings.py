@@ -82,7 +82,7 @@ def booking_detail(request, pk: int):
         {
             "booking": booking,
             "session": booking.session,
-            "can_cancel": booking.is_active and timezone.now() < booking.session.starts_at,
+            "can_cancel": rules.may_still_cancel(booking, timezone.now()),
             "show_join_link": rules.holder_may_see_join_url(booking),
             "nav": "bookings",
         },
