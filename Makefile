@@ -39,6 +39,9 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+# The local demo runs with DEBUG (off by default): it shows the sign-in link on the page to
+# requests from this machine, since the demo's mail only goes to var/mail/.
+run: export DEBUG ?= true
 run: install static
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo_if_empty

@@ -84,6 +84,30 @@ def user_for_sign_in(email: str) -> User | None:
     return user
 
 
+def user_who_may_sign_in(user_id: int) -> User | None:
+    """The active, not anonymised account with this id, or None."""
+    return User.objects.filter(pk=user_id, is_active=True, anonymised_at__isnull=True).first()
+
+
+def spend_sign_in_link(user: User, *, now=None) -> bool:
+    """Use up the person's current sign-in links; False if another request already did.
+
+    A django-sesame one-time token is bound to ``last_login``. Moving ``last_login`` on with one
+    conditional UPDATE (only if it is still the value the token was checked against) lets
+    exactly one of any number of simultaneous requests with the same link through.
+    """
+    now = now or timezone.now()
+    spent = User.objects.filter(pk=user.pk, is_active=True)
+    if user.last_login is None:
+        spent = spent.filter(last_login__isnull=True)
+    else:
+        spent = spent.filter(last_login=user.last_login)
+    if not spent.update(last_login=now):
+        return False
+    user.last_login = now
+    return True
+
+
 def record_sign_in(user: User, *, now=None) -> None:
     """Note that the person proved they own their address by following a link."""
     if user.verified_at is None:

@@ -1,7 +1,9 @@
 """Settings for Convene, driven by environment variables (12-factor).
 
-The local default needs no variables at all: SQLite under var/, DEBUG on, mail written to
-var/mail/. A deployment sets at least SECRET_KEY, DEBUG=false, SITE_URL and DATABASE_URL; an
+The local default needs no variables at all: SQLite under var/, mail written to var/mail/, a
+loopback SITE_URL. DEBUG is off unless asked for (`make run` sets DEBUG=true for the local demo),
+and a public SITE_URL is refused with DEBUG on or with the development key: a server that is
+reachable fails closed. A deployment sets at least SECRET_KEY, SITE_URL and DATABASE_URL; an
 https SITE_URL switches on the HTTPS protections. Every variable is listed in README.md.
 """
 
@@ -18,27 +20,45 @@ VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 
-# The key a fresh checkout runs with; refused below whenever DEBUG is off.
+# The key a fresh checkout runs with; refused below for anything but a loopback run.
 INSECURE_DEFAULT_SECRET_KEY = "django-insecure-convene-local-development-only"  # noqa: S105
+# Host names that only this machine can reach: the only ones DEBUG and the development key
+# are allowed with.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]", "testserver")
 
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
-if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set to a long random value when DEBUG is off.")
 
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 _site = urlsplit(SITE_URL)
 SITE_DOMAIN = _site.hostname or "localhost"
+
+
+def _is_loopback(host: str) -> bool:
+    return host in LOOPBACK_HOSTS or host.endswith(".localhost")
+
+
+PUBLIC_SITE = not _is_loopback(SITE_DOMAIN)
+if DEBUG and PUBLIC_SITE:
+    raise ImproperlyConfigured(
+        f"DEBUG is on with a public SITE_URL ({SITE_URL}): DEBUG shows tracebacks and local "
+        "shortcuts to anyone. Set DEBUG=false (the default) for a server others can reach."
+    )
 SITE_NAME = env.str("SITE_NAME", default="Convene")
 PARTNERSHIP_NAME = env.str("PARTNERSHIP_NAME", default="Durham Safeguarding Children Partnership")
 PARTNERSHIP_EMAIL = env.str("PARTNERSHIP_EMAIL", default="training@example.org")
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS",
-    default=[SITE_DOMAIN, "127.0.0.1", "localhost", "[::1]", "testserver"]
-    if DEBUG
-    else [SITE_DOMAIN],
+    default=[SITE_DOMAIN] if PUBLIC_SITE else [SITE_DOMAIN, "127.0.0.1", "localhost", "[::1]"],
 )
+if SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY and (
+    PUBLIC_SITE or not all(_is_loopback(host) for host in ALLOWED_HOSTS)
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a long random value for a server others can reach "
+        "(a public SITE_URL or ALLOWED_HOSTS)."
+    )
 CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
 
 HTTPS = _site.scheme == "https"

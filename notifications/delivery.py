@@ -1,8 +1,10 @@
 """Send one outbox message, at most once, and record how it went."""
 
 import contextlib
+import copy
 import logging
 import smtplib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -10,17 +12,29 @@ from django.db.models import F
 from django.utils import timezone
 
 from notifications.email import build_email
-from notifications.kinds import Kind
 from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
 
-# Errors that no retry will mend: the address itself is refused.
-PERMANENT_ERRORS: tuple[type[Exception], ...] = (smtplib.SMTPRecipientsRefused,)
+
+class Undeliverable(Exception):
+    """Raised by a finisher when the message must not go out any more (no retry mends it)."""
+
+
+# Errors that no retry will mend: the address itself is refused, or the message is void.
+PERMANENT_ERRORS: tuple[type[Exception], ...] = (smtplib.SMTPRecipientsRefused, Undeliverable)
 with contextlib.suppress(ImportError):
     from anymail.exceptions import AnymailRecipientsRefused
 
     PERMANENT_ERRORS += (AnymailRecipientsRefused,)
+
+# Per kind, a function that completes the outgoing copy of a message just before it is sent
+# (a secret that must never be stored, such as a sign-in token). The stored row is unchanged.
+_finishers: dict[str, Callable[[Notification], None]] = {}
+
+
+def register_finisher(kind: str, finish: Callable[[Notification], None]) -> None:
+    _finishers[kind] = finish
 
 
 def deliver_notification(
@@ -43,8 +57,8 @@ def deliver_notification(
     if not claimed:
         return notification
 
-    message = build_email(notification)
     try:
+        message = build_email(_outgoing(notification))
         if message.send() != 1:
             raise smtplib.SMTPException("The mail backend did not accept the message.")
     except Exception as error:  # any failure of the mail backend is recorded and retried
@@ -54,14 +68,18 @@ def deliver_notification(
     notification.sent_at = timezone.now()
     notification.last_error = ""
     notification.provider_message_id = _provider_message_id(message)
-    fields = ["status", "sent_at", "last_error", "provider_message_id"]
-    if notification.kind == Kind.SIGN_IN_LINK:
-        # A sign-in link opens an account: once sent, the outbox keeps no copy of it.
-        notification.body_text = notification.body_html = "(removed after sending)"
-        fields += ["body_text", "body_html"]
-    notification.save(update_fields=fields)
+    notification.save(update_fields=["status", "sent_at", "last_error", "provider_message_id"])
     logger.info("notification sent id=%s kind=%s", notification.pk, notification.kind)
     return notification
+
+
+def _outgoing(notification: Notification) -> Notification:
+    finish = _finishers.get(notification.kind)
+    if finish is None:
+        return notification
+    outgoing = copy.copy(notification)
+    finish(outgoing)
+    return outgoing
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -14,7 +14,7 @@ def failed(settings, smtp, django_capture_on_commit_callbacks):
     settings.NOTIFICATION_MAX_ATTEMPTS = 1
     smtp.stop()
     with django_capture_on_commit_callbacks(execute=True):
-        send_sign_in_link(user=UserFactory(email="lost@example.org"), link="http://x.test/s/1/")
+        send_sign_in_link(user=UserFactory(email="lost@example.org"), next_url="/")
     smtp.start()
     return Notification.objects.get()
 

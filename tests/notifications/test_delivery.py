@@ -29,9 +29,7 @@ def queue_sign_in_link(django_capture_on_commit_callbacks):
 
     def _queue(email="kim@example.org"):
         with django_capture_on_commit_callbacks(execute=True):
-            send_sign_in_link(
-                user=UserFactory(email=email), link=f"http://127.0.0.1:8000/s/{email}/"
-            )
+            send_sign_in_link(user=UserFactory(email=email), next_url="/bookings/")
         return Notification.objects.get(recipient=email)
 
     return _queue

@@ -7,6 +7,7 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from sesame.utils import get_user
 
 from accounts.models import Organisation, Sector, User
 from tests.factories import UserFactory
@@ -221,7 +222,27 @@ def test_a_local_run_shows_the_link_because_no_mail_leaves_the_machine(
     page = client.get("/sign-in/check-your-email/")
 
     assert "open the sign-in link" in page.text
-    assert "/sign-in/link/?token=" in page.text
+    token = re.search(r"/sign-in/link/\?token=([\w.:-]+)&amp;", page.text).group(1)
+    assert get_user(token, update_last_login=False) == person
+    assert token not in str(dict(client.session))
+    assert "no-store" in page["Cache-Control"]
+
+
+@pytest.mark.parametrize(
+    ("debug", "remote_addr"), [(False, "127.0.0.1"), (True, "192.0.2.10"), (True, "10.0.0.5")]
+)
+def test_the_local_link_needs_debug_and_a_request_from_this_machine(
+    client, person, settings, debug, remote_addr
+):
+    settings.DEBUG = debug
+    settings.EMAIL_BACKEND = "notifications.backends.EmlFileBackend"
+
+    client.post(SIGN_IN, {"email": person.email}, REMOTE_ADDR=remote_addr)
+    page = client.get("/sign-in/check-your-email/", REMOTE_ADDR=remote_addr)
+
+    assert page.status_code == 200
+    assert "/sign-in/link/?token=" not in page.text
+    assert "open the sign-in link" not in page.text
 
 
 def test_a_real_mail_backend_never_shows_the_link(ask_for_link, client, person, settings):

@@ -6,6 +6,7 @@ signing in at once: mail scanners on work laptops open links before people do, a
 up a single-use link. Asking for a link answers the same whether or not the address is known.
 """
 
+import ipaddress
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -15,11 +16,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from sesame.utils import get_token, get_user
 
 from accounts import services
-from accounts.messages import send_sign_in_link
+from accounts.messages import send_sign_in_link, sign_in_link
 from web import throttling
 from web.forms.accounts import ProfileForm, SignInForm, SignInLinkForm
 
@@ -45,10 +47,10 @@ def sign_in(request):
         if _may_send_link(request, email):
             user = services.user_for_sign_in(email)
             if user is not None:
-                link = _sign_in_link(user, next_url)
-                send_sign_in_link(user=user, link=link)
-                if _mail_stays_on_this_machine():
-                    request.session["local_sign_in_link"] = link
+                send_sign_in_link(user=user, next_url=next_url)
+                if _mail_stays_on_this_machine(request):
+                    # Only who and where to: the link itself is made when the page shows it.
+                    request.session["local_sign_in"] = [user.pk, next_url]
             request.session["sign_in_email"] = email
             return redirect("accounts:check_email")
         minutes = int(settings.SIGN_IN_RATE_WINDOW.total_seconds() // 60)
@@ -67,21 +69,29 @@ def sign_in(request):
     )
 
 
+@never_cache
 def check_email(request):
+    local = request.session.pop("local_sign_in", None)
+    local_link = None
+    if local and _mail_stays_on_this_machine(request):
+        user = services.user_who_may_sign_in(local[0])
+        if user is not None:
+            local_link = sign_in_link(next_url=local[1], token=get_token(user))
     return render(
         request,
         "accounts/check_email.html",
         {
             "email": request.session.get("sign_in_email"),
             "minutes": int(settings.SESAME_MAX_AGE.total_seconds() // 60),
-            "local_link": request.session.pop("local_sign_in_link", None),
+            "local_link": local_link,
             "nav": "sign_in",
         },
     )
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
-def sign_in_link(request):
+def sign_in_link_page(request):
     data = request.POST if request.method == "POST" else request.GET
     form = SignInLinkForm({"token": data.get("token", ""), "next": data.get("next", "")})
     user = None
@@ -97,7 +107,10 @@ def sign_in_link(request):
             "accounts/sign_in_link.html",
             {"form": form, "link_user": user, "nav": "sign_in"},
         )
-    # login() rotates the session key and sets last_login, which spends the token.
+    # Spend the link first, with one conditional UPDATE: of two simultaneous POSTs with the
+    # same link only one finds last_login unchanged. login() then rotates the session key.
+    if not services.spend_sign_in_link(user):
+        return render(request, "accounts/link_expired.html", {"nav": "sign_in"}, status=400)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     services.record_sign_in(user)
     if services.needs_profile(user):
@@ -184,12 +197,19 @@ def _may_send_link(request, email: str) -> bool:
     return per_ip and per_address
 
 
-def _mail_stays_on_this_machine() -> bool:
-    """A local run (DEBUG, mail written to var/mail/): nobody can receive the email, so the
-    "check your email" page offers the link itself. Never with a real mail backend."""
-    return settings.DEBUG and settings.EMAIL_BACKEND == "notifications.backends.EmlFileBackend"
+def _mail_stays_on_this_machine(request) -> bool:
+    """A local run (DEBUG, mail written to var/mail/, asked from this machine): nobody can
+    receive the email, so the "check your email" page offers the link itself. Never with a
+    real mail backend, never without DEBUG, never to a request from another machine."""
+    return (
+        settings.DEBUG
+        and settings.EMAIL_BACKEND == "notifications.backends.EmlFileBackend"
+        and _is_loopback(request.META.get("REMOTE_ADDR", ""))
+    )
 
 
-def _sign_in_link(user, next_url: str) -> str:
-    query = urlencode({"token": get_token(user), "next": next_url})
-    return f"{settings.SITE_URL}{reverse('accounts:sign_in_link')}?{query}"
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
