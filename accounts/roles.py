@@ -26,3 +26,23 @@ def make_coordinator(user) -> None:
     if not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
+
+
+def remove_coordinator(user) -> None:
+    """Take the coordinator role away (a superuser keeps their own access)."""
+    user.groups.remove(*user.groups.filter(name=COORDINATORS_GROUP))
+    if user.is_staff and not user.is_superuser:
+        user.is_staff = False
+        user.save(update_fields=["is_staff"])
+
+
+def access_of(user) -> dict:
+    """What a person may do beyond practising, as ids and codes, for the audit trail."""
+    if user.pk is None:
+        return {"is_staff": False, "is_superuser": False, "groups": [], "permissions": 0}
+    return {
+        "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+        "permissions": user.user_permissions.count(),
+    }

@@ -5,6 +5,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import ApiToken, Organisation, User, hash_token, new_secret
+from accounts.roles import access_of, make_coordinator, remove_coordinator
+from audit.services import record
 from common.sql import PreparedQuery
 
 
@@ -133,3 +135,23 @@ def update_profile(
 def needs_profile(user: User) -> bool:
     """Whether the person still has to tell us who they are (first sign-in)."""
     return not (user.full_name and user.job_title and user.organisation_id)
+
+
+def set_coordinator(user: User, *, coordinator: bool, by: User | None) -> bool:
+    """Give or take the coordinator role; the change (if any) is audited. Returns whether the
+    role changed. This is the only role a coordinator may grant (backoffice/admin)."""
+    before = access_of(user)
+    if coordinator:
+        make_coordinator(user)
+    else:
+        remove_coordinator(user)
+    return record_access_change(user, before=before, by=by)
+
+
+def record_access_change(user: User, *, before: dict, by: User | None) -> bool:
+    """Audit a change of a person's roles (staff, superuser, groups, permissions), if any."""
+    after = access_of(user)
+    if after == before:
+        return False
+    record("accounts.role_changed", actor=by, target=user, before=before, after=after)
+    return True

@@ -7,3 +7,8 @@ class ApiConfig(AppConfig):
 
     def ready(self):
         from api import schema  # noqa: F401 - registers the bearer scheme with drf-spectacular
+        from api.idempotency import purge_expired
+        from privacy.retention import register_purge
+
+        # Idempotency records (a fingerprint of each request body) go after 24 hours.
+        register_purge("idempotency records older than 24 hours", purge_expired)

@@ -79,6 +79,16 @@ def idempotent(handler):
     return wrapper
 
 
+def purge_expired(now, dry_run: bool = False) -> int:
+    """Delete records older than ``KEY_LIFETIME`` (run by retention, registered in ApiConfig):
+    a replay after that is a new request anyway, and a record holds a fingerprint of a body."""
+    expired = IdempotencyKey.objects.filter(created_at__lt=now - KEY_LIFETIME)
+    if dry_run:
+        return expired.count()
+    deleted, _ = expired.delete()
+    return deleted
+
+
 def _store(request, key: str, fingerprint: str, response) -> None:
     IdempotencyKey.objects.create(
         user=request.user,

@@ -9,7 +9,7 @@ longer matches, so a second run finds nothing to do.
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -18,15 +18,26 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from accounts.roles import COORDINATORS_GROUP
-from audit.services import record
+from audit.services import record, relabel_actor
 from booking.models import Booking
 from events.models import Session
 from notifications.models import Notification
-from privacy.services import UNSENT_NOTIFICATION_STATUSES, anonymise_person
+from privacy.services import UNSENT_NOTIFICATION_STATUSES, anonymise_person, anonymised_email
 
 logger = logging.getLogger(__name__)
+
+
+# Stores kept by apps above this one, each purged by retention through a function the app
+# registers in its AppConfig.ready() (a lower layer never imports a higher one):
+# ``purge(now, dry_run) -> count``. The API's idempotency records are one.
+_purges: dict[str, Callable[[datetime, bool], int]] = {}
+
+
+def register_purge(what: str, purge: Callable[[datetime, bool], int]) -> None:
+    """Have every retention run purge ``what`` (a plural noun for the report) as well."""
+    _purges[what] = purge
 
 
 @dataclass
@@ -37,6 +48,7 @@ class RetentionRun:
     people_anonymised: int = 0
     accounts_removed: int = 0
     messages_deleted: int = 0
+    purged: dict[str, int] = field(default_factory=dict)
 
     def report(self) -> list[str]:
         """Say what was done (or would be, in a dry run), one line per kind of data."""
@@ -51,6 +63,7 @@ class RetentionRun:
             f"- {self.accounts_removed} never-used accounts {done} removed "
             f"(older than {settings.RETENTION_UNUSED_ACCOUNT.days} days, nothing booked)",
             f"- {self.messages_deleted} sent emails to anonymised people {done} deleted",
+            *(f"- {count} {what} {done} deleted" for what, count in self.purged.items()),
         ]
 
 
@@ -85,6 +98,8 @@ def apply_retention(
         ),
         lambda rows: rows.delete(),
     )
+    for what, purge in _purges.items():
+        run.purged[what] = purge(now, dry_run)
     if not dry_run:
         logger.info("retention applied: %s", run)
     return run
@@ -99,8 +114,9 @@ def access_needs_due(now: datetime) -> QuerySet:
 def people_due_for_anonymising(now: datetime) -> QuerySet:
     """People who booked or trained, with no booking activity or sign-in for the period.
 
-    Activity is making or cancelling a booking, a booked or trained session taking place, or
-    signing in. Staff and coordinators are left to the partnership to manage by hand.
+    Activity is making or cancelling a booking, a booked or trained session taking place,
+    signing in, or using the API (a token made or used). Staff and coordinators are left to
+    the partnership to manage by hand.
     """
     cutoff = now - settings.RETENTION_INACTIVE
     bookings = Booking.objects.filter(person=OuterRef("pk"))
@@ -115,11 +131,13 @@ def people_due_for_anonymising(now: datetime) -> QuerySet:
         .exclude(Exists(recent_booking))
         .exclude(Exists(trained.filter(ends_at__gte=cutoff)))
         .exclude(last_login__gte=cutoff)
+        .exclude(Exists(api_use_since(cutoff)))
     )
 
 
 def unused_accounts_due(now: datetime) -> QuerySet:
-    """Accounts older than the period that never booked or trained and have not signed in."""
+    """Accounts older than the period that never booked or trained, and have not signed in or
+    used the API within it."""
     cutoff = now - settings.RETENTION_UNUSED_ACCOUNT
     return (
         _people_policy_applies_to()
@@ -127,6 +145,14 @@ def unused_accounts_due(now: datetime) -> QuerySet:
         .exclude(Exists(Booking.objects.filter(person=OuterRef("pk"))))
         .exclude(Exists(Session.objects.filter(trainers=OuterRef("pk"))))
         .exclude(last_login__gte=cutoff)
+        .exclude(Exists(api_use_since(cutoff)))
+    )
+
+
+def api_use_since(cutoff: datetime) -> QuerySet:
+    """The outer person's API tokens made or used since ``cutoff``: API use is activity."""
+    return ApiToken.objects.filter(user=OuterRef("pk")).filter(
+        Q(created_at__gte=cutoff) | Q(last_used_at__gte=cutoff)
     )
 
 
@@ -152,6 +178,8 @@ def _remove_all(now: datetime) -> Callable[[QuerySet], None]:
                 status__in=UNSENT_NOTIFICATION_STATUSES
             ).delete()
             record("privacy.account_removed", actor=None, target=person, reason="never used")
+            # What the account did stays in the audit trail, under an anonymous label.
+            relabel_actor(person.pk, anonymised_email(person))
             try:
                 with transaction.atomic():
                     person.delete()

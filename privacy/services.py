@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User, new_secret
 from audit.models import AuditEvent
-from audit.services import record
+from audit.services import record, relabel_actor
 from booking import services as booking_services
 from booking.messages import queue_messages_for
 from booking.models import Booking
@@ -48,10 +48,12 @@ class Erasure:
 def erase_person(person: User, *, by: User, now: datetime | None = None) -> Erasure:
     """Erase a person on their request (or a coordinator's on their behalf).
 
-    Future bookings are cancelled one by one through ``booking.services.cancel_booking``, each
-    in its own transaction, so each freed place is promoted at once and the person's
-    calendar is told while their address is still known. Past records are then anonymised.
-    Running it again for an anonymised person changes nothing.
+    First the account is shut, in its own committed transaction: deactivated (no more sign-in,
+    web or API) and its API tokens revoked, so no new booking can start. Then, in ONE
+    transaction, future bookings are cancelled through ``booking.services.cancel_booking`` (each
+    freed place is promoted, and the cancellation, with its calendar CANCEL, is written to the
+    outbox while the address is still known) and the person is anonymised: either all of it
+    happens or none, and no booking can slip in between. Running it again changes nothing.
     """
     if not may_manage_personal_data(by, person):
         raise NotAllowed("Only the person themself or a coordinator can erase an account.")
@@ -59,15 +61,22 @@ def erase_person(person: User, *, by: User, now: datetime | None = None) -> Eras
     erasure = Erasure(person=person)
     if person.anonymised_at:
         return erasure
-    future = Booking.objects.active().filter(person=person, session__starts_at__gt=now)
-    for booking in future.select_related("session"):
-        booking_services.cancel_booking(booking, by=by, now=now)
-        erasure.cancelled.append(booking.pk)
-        # Booking messages are normally written by the worker a moment later; by then the
-        # address is gone, so the cancellation is written to the outbox now. The worker's
-        # own attempt finds the same dedupe key and adds nothing.
-        queue_messages_for([booking.pk], kind=Kind.BOOKING_CANCELLED)
+    shut_account(person, now=now)
     with transaction.atomic():
+        # The person's row is locked so a concurrent erasure of the same person waits here.
+        person = User.objects.select_for_update().get(pk=person.pk)
+        erasure.person = person
+        if person.anonymised_at:
+            return erasure
+        future = Booking.objects.active().filter(person=person, session__starts_at__gt=now)
+        for booking in future.select_related("session"):
+            booking_services.cancel_booking(booking, by=by, now=now)
+            erasure.cancelled.append(booking.pk)
+        if erasure.cancelled:
+            # Booking messages are normally written by the worker a moment later; by then the
+            # address is gone, so the cancellations are written to the outbox now. The
+            # worker's own attempt finds the same dedupe keys and adds nothing.
+            queue_messages_for(erasure.cancelled, kind=Kind.BOOKING_CANCELLED)
         erasure.kept = Booking.objects.filter(person=person).count()
         anonymise_person(person, now=now)
         record(
@@ -78,6 +87,14 @@ def erase_person(person: User, *, by: User, now: datetime | None = None) -> Eras
             kept=erasure.kept,
         )
     return erasure
+
+
+def shut_account(person: User, *, now: datetime) -> None:
+    """Deactivate the account and revoke its API tokens, committed at once."""
+    with transaction.atomic():
+        User.objects.filter(pk=person.pk).update(is_active=False)
+        person.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=now)
+    person.is_active = False
 
 
 def anonymise_person(person: User, *, now: datetime | None = None) -> bool:
@@ -103,6 +120,7 @@ def anonymise_person(person: User, *, now: datetime | None = None) -> bool:
     person.groups.clear()
     person.user_permissions.clear()
     person.api_tokens.all().delete()
+    relabel_actor(person.pk, person.email)
     Booking.objects.filter(person=person).exclude(access_needs="").update(access_needs="")
     _forget_in_admin_history(person)
     Notification.objects.filter(user=person).exclude(
@@ -178,7 +196,7 @@ def personal_data(person: User) -> dict:
                 "at": _when(event.at),
                 "action": event.action,
                 "about": f"{event.target_type}:{event.target_id}",
-                "by_you": event.actor_id == person.pk,
+                "by_you": event.actor_ref == person.pk,
             }
             for event in audit
         ],

@@ -5,7 +5,9 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
 from accounts.models import ApiToken, Organisation, User
+from accounts.roles import access_of
 from accounts.rules import is_coordinator
+from accounts.services import record_access_change, set_coordinator
 from common.http import json_download
 from privacy import services as privacy
 
@@ -31,6 +33,35 @@ class UserCreationForm(forms.ModelForm):
         if commit:
             user.save()
         return user
+
+
+class CoordinatorsUserForm(forms.ModelForm):
+    """What a coordinator may change about a person: who they are, whether their account works,
+    and the coordinator role. Never a password, superuser or staff status, other groups or
+    permissions: those are a superuser's (least privilege, docs/security.md)."""
+
+    coordinator = forms.BooleanField(
+        required=False,
+        label="Coordinator",
+        help_text="Manages sessions and bookings, and opens this admin.",
+    )
+
+    class Meta:
+        model = User
+        fields = ["email", "full_name", "job_title", "organisation", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["coordinator"].initial = self.instance.is_coordinator
+
+
+COORDINATORS_FIELDSETS = [
+    (None, {"fields": ["email"]}),
+    ("Person", {"fields": ["full_name", "job_title", "organisation"]}),
+    ("Access", {"fields": ["is_active", "coordinator"]}),
+    ("Dates", {"fields": ["date_joined", "last_login", "verified_at", "anonymised_at"]}),
+]
 
 
 @admin.register(User)
@@ -59,6 +90,54 @@ class UserAdmin(BaseUserAdmin):
         ),
     ]
     actions = ["export_personal_data", "erase_people"]
+
+    # Least privilege: a coordinator edits people through CoordinatorsUserForm; only a
+    # superuser sees passwords, superuser and staff status, groups and permissions, and only a
+    # superuser may change or delete a superuser. Every change of roles is audited.
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not request.user.is_superuser:
+            return COORDINATORS_FIELDSETS
+        return super().get_fieldsets(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is not None and not request.user.is_superuser:
+            kwargs["form"] = CoordinatorsUserForm
+        return super().get_form(request, obj, **kwargs)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            actions.pop("delete_selected", None)
+        return actions
+
+    def user_change_password(self, request, id, form_url=""):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
+
+    def save_model(self, request, obj, form, change):
+        stored = User.objects.filter(pk=obj.pk).first() if change else None
+        request._access_before = access_of(stored) if stored else access_of(User())
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        if "coordinator" in form.cleaned_data:
+            set_coordinator(user, coordinator=form.cleaned_data["coordinator"], by=request.user)
+        else:
+            record_access_change(user, before=request._access_before, by=request.user)
 
     @admin.action(description="Export personal data (subject access, JSON)")
     def export_personal_data(self, request, queryset):
@@ -98,8 +177,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["prefix", "user", "name", "created_at", "expires_at", "revoked_at"]
     list_select_related = ["user"]
     search_fields = ["user__email", "prefix"]
-    readonly_fields = ["prefix", "created_at", "last_used_at"]
-    raw_id_fields = ["user"]
+    # A token's owner never changes: moving a token would let someone act as another person.
+    readonly_fields = ["user", "prefix", "created_at", "last_used_at"]
 
     def has_add_permission(self, request) -> bool:
         # A token's secret is shown once, by `manage.py create_api_token` or the API.

@@ -13,7 +13,9 @@ from tests.smtp import assert_no_template_leftovers, parts
 
 pytestmark = [pytest.mark.django_db]
 
-LINK = re.compile(r"http://127\.0\.0\.1:8000/sign-in/link/\?token=([\w.:-]+)&amp;next=%2Fbookings%2F")
+LINK = re.compile(
+    r"http://127\.0\.0\.1:8000/sign-in/link/\?token=([\w.:-]+)&amp;next=%2Fbookings%2F"
+)
 
 
 @pytest.mark.usefixtures("tasks_run_at_once")

@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
-from accounts.roles import Role, make_coordinator
-from accounts.services import issue_api_token
+from accounts.roles import Role
+from accounts.services import issue_api_token, set_coordinator
 
 
 class Command(BaseCommand):
@@ -26,7 +26,7 @@ class Command(BaseCommand):
             user = User.objects.create_user(email)
             self.stdout.write(f"Created user {user.email}.")
         if role == Role.COORDINATOR:
-            make_coordinator(user)
+            set_coordinator(user, coordinator=True, by=None)
         elif role == Role.TRAINER and not user.is_trainer:
             self.stdout.write(
                 "Note: a trainer sees only the sessions they are assigned to; "
