@@ -17,7 +17,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import exceptions, generics, status
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -95,6 +95,8 @@ def published_unless_coordinator(queryset, view: ApiView):
 class ProgrammeListView(ApiView, generics.ListAPIView):
     """Programmes (coordinators also see unpublished ones)."""
 
+    permission_classes = [AllowAny]  # the public catalogue
+
     serializer_class = serializers.ProgrammeSerializer
 
     def get_queryset(self):
@@ -107,6 +109,7 @@ class ProgrammeListView(ApiView, generics.ListAPIView):
     )
 )
 class ProgrammeDetailView(ApiView, generics.RetrieveAPIView):
+    permission_classes = [AllowAny]  # the public catalogue
     serializer_class = serializers.ProgrammeSerializer
     lookup_field = "slug"
 
@@ -119,6 +122,8 @@ class ProgrammeDetailView(ApiView, generics.RetrieveAPIView):
 )
 class ThemeListView(ApiView, generics.ListAPIView):
     """The practice improvement themes that training is organised around."""
+
+    permission_classes = [AllowAny]  # the public catalogue
 
     serializer_class = serializers.ThemeSerializer
     queryset = Theme.objects.all()
@@ -135,6 +140,8 @@ def events_for(view: ApiView):
 class EventListView(ApiView, generics.ListAPIView):
     """Courses and awareness-week topics."""
 
+    permission_classes = [AllowAny]  # the public catalogue
+
     serializer_class = serializers.EventSerializer
     filterset_class = EventFilter
 
@@ -146,6 +153,7 @@ class EventListView(ApiView, generics.ListAPIView):
     get=extend_schema(responses={200: serializers.EventSerializer, **error_responses(*READ_ONE)})
 )
 class EventDetailView(ApiView, generics.RetrieveAPIView):
+    permission_classes = [AllowAny]  # the public catalogue
     serializer_class = serializers.EventSerializer
     lookup_field = "slug"
 

@@ -30,6 +30,27 @@ class PermissionsPolicyMiddleware:
         return response
 
 
+class PrivatePagesMiddleware:
+    """``Cache-Control: no-store`` on everything answered to a signed-in person.
+
+    What a signed-in person sees is theirs (registers with access needs, their bookings, their
+    account, exports): no browser history cache, proxy or CDN may keep it. A response that sets
+    its own Cache-Control keeps it (feeds say ``private`` with their validators). Pages for
+    anonymous visitors that show personal data (the sign-in pages) say ``never_cache``
+    themselves. Costs no query: the user is already known, or there is no session to read.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response
+
+
 class ClientAddressMiddleware:
     """Behind ``TRUSTED_PROXY_COUNT`` reverse proxies, take the client's address from the hop
     the nearest trusted proxy added to ``X-Forwarded-For``.

@@ -7,6 +7,7 @@ booking the person already holds.
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +22,7 @@ from booking.models import Booking
 from booking.queries import active_booking, bookings_for, waitlist_position, with_waitlist_position
 from common.errors import DomainError
 from events.models import Session
+from web import throttling
 from web.forms.bookings import BookingForm
 from web.views.catalogue import render_session
 
@@ -37,6 +39,22 @@ def book(request, pk: int):
     form = BookingForm(request.POST)
     if not form.is_valid():
         return render_session(request, pk, form=form, status=400)
+    if not throttling.allow(
+        "web_booking",
+        str(request.user.pk),
+        limit=settings.WEB_BOOKINGS_PER_PERSON,
+        window=settings.WEB_BOOKING_RATE_WINDOW,
+    ):
+        minutes = int(settings.WEB_BOOKING_RATE_WINDOW.total_seconds() // 60)
+        return render_session(
+            request,
+            pk,
+            form=form,
+            errors=[
+                f"You have tried to book too many times. Wait {minutes} minutes, then try again."
+            ],
+            status=429,
+        )
     try:
         booking = services.book_session(
             session,
