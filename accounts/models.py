@@ -91,6 +91,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="Secret in the personal and trainer calendar feed URLs.",
     )
     anonymised_at = models.DateTimeField(null=True, blank=True)
+    external_trainer = models.BooleanField(
+        default=False,
+        help_text="A trainer commissioned from outside the partnership; shown as external.",
+    )
 
     objects = UserManager()
 

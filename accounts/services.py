@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.models import ApiToken, Organisation, User, hash_token, new_secret
 from accounts.roles import access_of, make_coordinator, remove_coordinator
 from audit.services import record
+from common.errors import InvalidValue
 from common.sql import PreparedQuery
 
 
@@ -155,3 +156,29 @@ def record_access_change(user: User, *, before: dict, by: User | None) -> bool:
         return False
     record("accounts.role_changed", actor=by, target=user, before=before, after=after)
     return True
+
+
+def invite_person(email: str, *, full_name: str = "", by) -> User:
+    """The account for this address, created (unverified) when the person is new to us.
+
+    A coordinator uses this to book someone in on their behalf; the person hears about the
+    booking by email and signs in with a link as anyone does. A deactivated or anonymised
+    account cannot be booked in.
+    """
+    email = User.objects.normalize_email(email.strip())
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(email, full_name=" ".join(full_name.split()))
+        record("user.invited", actor=by, target=user)
+    if not user.is_active or user.anonymised_at is not None:
+        raise InvalidValue("This account is closed, so it cannot be booked in.")
+    return user
+
+
+def set_external_trainer(user: User, *, external: bool, by) -> User:
+    """Mark a trainer as commissioned from outside the partnership (or not)."""
+    if user.external_trainer != external:
+        user.external_trainer = external
+        user.save(update_fields=["external_trainer"])
+        record("user.external_trainer_set", actor=by, target=user, external=external)
+    return user

@@ -2,6 +2,7 @@ from django import forms
 
 from backoffice.reports import ReportFilters
 from booking.models import Booking
+from common.forms import GovukDateField
 from events.models import Programme, Theme
 
 
@@ -22,12 +23,8 @@ class ReportFilterForm(forms.Form):
         empty_label="All themes",
         to_field_name="slug",
     )
-    date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = GovukDateField(label="From", required=False, called="The 'from' date")
+    date_to = GovukDateField(label="To", required=False, called="The 'to' date")
 
     def clean(self):
         cleaned = super().clean()

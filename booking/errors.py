@@ -57,3 +57,13 @@ class NotConfirmed(BookingError):
 class AttendanceTooEarly(BookingError):
     code = "attendance_too_early"
     default_detail = "Attendance can be marked from the day of the session."
+
+
+class NotLateCancellation(BookingError):
+    code = "not_late_cancellation"
+    default_detail = "Only a late cancellation can be excused."
+
+
+class SamePerson(BookingError):
+    code = "same_person"
+    default_detail = "The place already belongs to this person."

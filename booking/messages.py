@@ -101,13 +101,16 @@ def queue_session_messages(
     return queue_booking_messages(bookings, kind=kind, changes=changes)
 
 
-def queue_attendee_message(*, session_id: int, subject: str, body: str) -> list[Notification]:
-    """Email a coordinator's message to everyone with a confirmed place at the session.
+def queue_attendee_message(
+    *, session_id: int, subject: str, body: str, statuses: Iterable[str] = ("confirmed",)
+) -> list[Notification]:
+    """Email a coordinator's message to everyone with a booking of these statuses (by default
+    a confirmed place) at the session.
 
     The dedupe key holds a digest of the words, so a resubmitted form sends nothing new while
     a different message (or the same one to someone who has booked since) goes out.
     """
-    bookings = _bookings().confirmed().filter(session_id=session_id)
+    bookings = _bookings().filter(session_id=session_id, status__in=list(statuses))
     kind = Kind.ATTENDEE_MESSAGE
     digest = hashlib.sha256(f"{subject}\0{body}".encode()).hexdigest()[:32]
     return _queue_for_bookings(
@@ -196,6 +199,16 @@ def _bookings():
 
 
 # What the messages say.
+
+
+def session_change_messages(session_id: int, *, changes: dict) -> list[tuple[Booking, Message]]:
+    """What ``queue_session_messages`` would send about a change, rendered but not stored: the
+    coordinator's preview before a session moves (``booking.services.preview_session_change``)."""
+    bookings = _bookings().active().filter(session_id=session_id).order_by("status", "pk")
+    return [
+        (booking, booking_content(booking, kind=Kind.SESSION_CHANGED, changes=changes))
+        for booking in bookings
+    ]
 
 
 def describe_changes(changes: dict, *, show_join_url: bool) -> list[dict]:

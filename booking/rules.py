@@ -153,3 +153,35 @@ def bookable_now(now: datetime) -> Q:
     """``availability(session, now).action == "book"`` as a filter, for sessions annotated
     with ``places_left``: open for booking with a place left."""
     return open_for_booking(now) & Q(places_left__gt=0)
+
+
+# Coordinators' work on other people's bookings (the Manage pages).
+
+may_manage_bookings = is_coordinator
+rules.add_perm("booking.manage_bookings", may_manage_bookings)
+
+
+def is_excusable(booking: Booking) -> bool:
+    """A late cancellation can be marked as not late (excused), so records stay fair."""
+    return booking.status == Booking.Status.CANCELLED and booking.late_cancellation
+
+
+def may_transfer(booking: Booking, now: datetime) -> bool:
+    """A confirmed or waitlisted place can pass to a colleague until the session starts."""
+    return may_still_cancel(booking, now) and not booking.session.is_cancelled
+
+
+class Audience(StrEnum):
+    """Who a coordinator's message goes to."""
+
+    CONFIRMED = "confirmed"
+    WAITLIST = "waitlist"
+    BOTH = "both"
+
+    @property
+    def statuses(self) -> list[str]:
+        return {
+            "confirmed": [Booking.Status.CONFIRMED],
+            "waitlist": [Booking.Status.WAITLISTED],
+            "both": [Booking.Status.CONFIRMED, Booking.Status.WAITLISTED],
+        }[self.value]

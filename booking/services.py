@@ -11,6 +11,8 @@ own transaction, so a rolled-back change never sends mail and a committed one ne
 message. Who may do what, and whether a session takes bookings, is asked of ``booking.rules``.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -19,6 +21,7 @@ from django.utils import timezone
 from accounts.rules import is_coordinator
 from audit.services import record
 from booking import errors, rules
+from booking.messages import session_change_messages
 from booking.models import Booking
 from booking.tasks import (
     later,
@@ -32,6 +35,7 @@ from common.sql import PreparedQuery
 from events.models import Session
 from events.services import validate_session
 from notifications.kinds import Kind
+from notifications.services import Message, suppressed
 
 # Changes that move or re-route an event in people's calendars.
 SIGNIFICANT_FIELDS = ("starts_at", "ends_at", "venue", "delivery", "join_url")
@@ -154,11 +158,12 @@ def _place_counts(session_id: int, person_id: int) -> tuple[int, int, int]:
         return tuple(cursor.fetchone())
 
 
-def cancel_booking(booking: Booking, *, by, now=None) -> Booking:
+def cancel_booking(booking: Booking, *, by, now=None, reason: str = "") -> Booking:
     """Cancel a confirmed or waitlisted booking and give a freed place to the waitlist.
 
     Allowed until the session starts; within ``LATE_CANCELLATION_PERIOD`` of the start it is
-    recorded as a late cancellation. Only the person themself or a coordinator may cancel.
+    recorded as a late cancellation. Only the person themself or a coordinator may cancel;
+    a coordinator's ``reason`` is given to the person in the email.
     """
     if not rules.may_cancel_booking(by, booking):
         raise NotAllowed()
@@ -191,7 +196,12 @@ def cancel_booking(booking: Booking, *, by, now=None) -> Booking:
                 "ical_sequence",
             ]
         )
-        later(write_booking_messages, booking_ids=[booking.pk], kind=Kind.BOOKING_CANCELLED)
+        later(
+            write_booking_messages,
+            booking_ids=[booking.pk],
+            kind=Kind.BOOKING_CANCELLED,
+            reason=reason.strip(),
+        )
         if freed_place:
             _fill_free_places(session, now=now)
         if by.pk != booking.person_id:
@@ -287,6 +297,8 @@ def update_session(session: Session, *, by, **changes) -> Session:
                 session.trainers.set(trainers)
                 changed["trainers"] = (old_trainers, {trainer.pk for trainer in trainers})
         significant = [name for name in SIGNIFICANT_FIELDS if name in changed]
+        # What people are told, in words; also read by ``preview_session_change``.
+        session.change_notice = {name: _describe(*changed[name]) for name in significant}
         if significant:
             session.sequence += 1
             Booking.objects.active().filter(session=session).update(
@@ -298,7 +310,7 @@ def update_session(session: Session, *, by, **changes) -> Session:
                 write_session_messages,
                 session_id=session.pk,
                 kind=Kind.SESSION_CHANGED,
-                changes={name: _describe(*changed[name]) for name in significant},
+                changes=session.change_notice,
             )
         if "capacity" in changed:
             old, new = changed["capacity"]
@@ -421,5 +433,152 @@ def message_attendees(session: Session, *, subject: str, body: str, by) -> int:
             session_id=session.pk,
             subject=subject.strip(),
             body=body.strip(),
+        )
+    return recipients
+
+
+# Coordinators' work on a session and on other people's places (the Manage pages). Each is its
+# own use case; they reuse the steps above, so the same locks, rules and messages apply.
+
+
+@dataclass(frozen=True)
+class ChangePreview:
+    """What a change to a session would do, worked out but not made."""
+
+    session: Session  # as it would be after the change (not saved)
+    changes: dict  # {field: [old, new]} in words, as people are told it
+    messages: list[tuple[Booking, Message]]  # each person booked and what they would be sent
+
+
+def preview_session_change(session: Session, *, by, **changes) -> ChangePreview:
+    """Work out exactly what ``update_session`` would tell each person booked, without telling
+    anyone: the change is made, the messages rendered, then everything is rolled back.
+
+    Raises what ``update_session`` would raise for the same change.
+    """
+    with transaction.atomic(), suppressed():
+        updated = update_session(session, by=by, **changes)
+        notice = updated.change_notice
+        rendered = session_change_messages(updated.pk, changes=notice) if notice else []
+        transaction.set_rollback(True)
+    return ChangePreview(session=updated, changes=notice, messages=rendered)
+
+
+def book_for_person(session: Session, *, person, by, access_needs: str = "", now=None) -> Booking:
+    """A coordinator books a person in (a place, or the waitlist when full); they are told
+    by email as if they had booked themselves. Unpublished sessions can be booked this way."""
+    if not rules.may_manage_bookings(by):
+        raise NotAllowed()
+    with transaction.atomic():
+        booking = book_session(
+            session,
+            person=person,
+            by=by,
+            source=Booking.Source.ADMIN,
+            access_needs=access_needs,
+            now=now,
+        )
+        record("booking.made_for", actor=by, target=booking, status=booking.status)
+    return booking
+
+
+def transfer_booking(booking: Booking, *, to_person, by, now=None) -> Booking:
+    """Pass a place (or a waitlist place) to a colleague; return the colleague's new booking.
+
+    The colleague's booking keeps the place's standing: a confirmed place stays confirmed, a
+    waitlist place keeps its ``waitlisted_at`` and so its position in the queue. The first
+    person's booking is cancelled (never late: the place is not lost) and they are told, with
+    a CANCEL for their calendar; the colleague is told as for a new booking. Nobody else moves.
+    """
+    if not rules.may_manage_bookings(by):
+        raise NotAllowed()
+    if booking.person_id == to_person.pk:
+        raise errors.SamePerson()
+    with transaction.atomic():
+        session = lock_session(booking.session_id)
+        now = now or timezone.now()
+        booking = Booking.objects.select_related("session").get(pk=booking.pk)
+        if not booking.is_active:
+            raise errors.AlreadyCancelled()
+        if session.is_cancelled:
+            raise errors.SessionCancelled()
+        if now >= session.starts_at:
+            raise errors.SessionStarted("The session has started, so places can no longer move.")
+        if Booking.objects.active().filter(session=session, person=to_person).exists():
+            raise errors.AlreadyBooked(f"{to_person} already has a place or a waitlist place.")
+        confirmed = booking.status == Booking.Status.CONFIRMED
+        colleague = Booking.objects.create(
+            session=session,
+            person=to_person,
+            status=booking.status,
+            created_at=now,
+            confirmed_at=now if confirmed else None,
+            waitlisted_at=booking.waitlisted_at,
+            source=Booking.Source.ADMIN,
+        )
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = now
+        booking.cancelled_by = by
+        booking.late_cancellation = False
+        if confirmed:
+            booking.ical_sequence += 1
+        booking.save(
+            update_fields=[
+                "status",
+                "cancelled_at",
+                "cancelled_by",
+                "late_cancellation",
+                "ical_sequence",
+            ]
+        )
+        later(
+            write_booking_messages,
+            booking_ids=[booking.pk],
+            kind=Kind.BOOKING_CANCELLED,
+            reason=f"Your {'place' if confirmed else 'waitlist place'} has been passed to "
+            f"{to_person}, as arranged with the training team.",
+        )
+        later(
+            write_booking_messages,
+            booking_ids=[colleague.pk],
+            kind=Kind.BOOKING_CONFIRMED if confirmed else Kind.BOOKING_WAITLISTED,
+        )
+        record("booking.transferred", actor=by, target=booking, to_booking=colleague.pk)
+    return colleague
+
+
+def excuse_late_cancellation(booking: Booking, *, by) -> Booking:
+    """Record a late cancellation as not late (the coordinator excused it: illness, a
+    session moved, a cancellation on the partnership's side), so records stay fair."""
+    if not rules.may_manage_bookings(by):
+        raise NotAllowed()
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if not rules.is_excusable(booking):
+            raise errors.NotLateCancellation()
+        booking.late_cancellation = False
+        booking.save(update_fields=["late_cancellation"])
+        record("booking.late_cancellation_excused", actor=by, target=booking)
+    return booking
+
+
+def message_people(session: Session, *, subject: str, body: str, audience: str, by) -> int:
+    """Send a coordinator's message to the confirmed list, the waitlist or both; return how
+    many people that is."""
+    if not rules.may_manage_bookings(by):
+        raise NotAllowed()
+    try:
+        statuses = rules.Audience(audience).statuses
+    except ValueError:
+        raise InvalidValue("Choose the confirmed list, the waitlist or both.") from None
+    with transaction.atomic():
+        recipients = Booking.objects.filter(session=session, status__in=statuses).count()
+        record("session.messaged", actor=by, target=session, recipients=recipients)
+        later(
+            write_attendee_message,
+            session_id=session.pk,
+            subject=subject.strip(),
+            body=body.strip(),
+            statuses=[str(status) for status in statuses],
         )
     return recipients

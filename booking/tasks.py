@@ -34,9 +34,15 @@ def write_session_messages(*, session_id: int, kind: str, changes: dict | None =
 
 
 @task()
-def write_attendee_message(*, session_id: int, subject: str, body: str) -> int:
-    """Write a coordinator's message to everyone with a confirmed place."""
-    return len(messages.queue_attendee_message(session_id=session_id, subject=subject, body=body))
+def write_attendee_message(
+    *, session_id: int, subject: str, body: str, statuses: list[str] | None = None
+) -> int:
+    """Write a coordinator's message to everyone with a confirmed place (or the given statuses)."""
+    return len(
+        messages.queue_attendee_message(
+            session_id=session_id, subject=subject, body=body, statuses=statuses or ["confirmed"]
+        )
+    )
 
 
 def later(task, **kwargs) -> None:

@@ -12,6 +12,7 @@ handler500 = "api.errors.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    path("manage/", include("backoffice.manage.urls")),
     path("", include("backoffice.urls")),
     path("", include("web.urls")),
 ]

@@ -1,11 +1,12 @@
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from audit.services import record
 from common.errors import InvalidValue
-from events.models import Session
+from events.models import Event, Programme, Session, Venue
 
 
 def create_session(*, event, by, trainers=(), **fields) -> Session:
@@ -67,3 +68,163 @@ def duplicate_session(session: Session, *, starts_at: datetime, ends_at: datetim
         **{name: getattr(session, name) for name in COPIED_FIELDS},
         **window,
     )
+
+
+# Programmes and courses.
+
+PROGRAMME_FIELDS = ("slug", "title", "summary", "starts_on", "ends_on")
+EVENT_FIELDS = (
+    "programme",
+    "slug",
+    "title",
+    "summary",
+    "description",
+    "audience",
+    "learning_outcomes",
+)
+
+
+def _validated(instance, *, exclude=()) -> None:
+    try:
+        instance.full_clean(exclude=list(exclude))
+    except ValidationError as error:
+        raise InvalidValue(
+            "; ".join(
+                f"{field}: {' '.join(errors)}" for field, errors in error.message_dict.items()
+            ),
+            errors=error.message_dict,
+        ) from error
+
+
+def save_programme(programme: Programme | None, *, by, **fields) -> Programme:
+    """Create a programme (unpublished) or change one; the slug must be unused."""
+    unknown = set(fields) - set(PROGRAMME_FIELDS)
+    if unknown:
+        raise InvalidValue(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    created = programme is None
+    programme = programme or Programme()
+    for name, value in fields.items():
+        setattr(programme, name, value)
+    _validated(programme)
+    with transaction.atomic():
+        programme.save()
+        record("programme.created" if created else "programme.changed", actor=by, target=programme)
+    return programme
+
+
+def set_programme_published(programme: Programme, *, published: bool, by) -> Programme:
+    """Publish a programme (its courses and sessions appear and open for booking) or take it
+    down again (they disappear from the site; bookings already made stay)."""
+    with transaction.atomic():
+        programme = Programme.objects.select_for_update().get(pk=programme.pk)
+        if programme.published != published:
+            programme.published = published
+            programme.save(update_fields=["published", "updated_at"])
+            record(
+                "programme.published" if published else "programme.unpublished",
+                actor=by,
+                target=programme,
+            )
+    return programme
+
+
+def save_event(event: Event | None, *, by, themes=None, **fields) -> Event:
+    """Create a course or change one; ``themes`` (if given) replaces its themes."""
+    unknown = set(fields) - set(EVENT_FIELDS)
+    if unknown:
+        raise InvalidValue(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    created = event is None
+    event = event or Event()
+    for name, value in fields.items():
+        setattr(event, name, value)
+    _validated(event)
+    with transaction.atomic():
+        event.save()
+        if themes is not None:
+            event.themes.set(themes)
+        record("event.created" if created else "event.changed", actor=by, target=event)
+    return event
+
+
+def shift_days(moment: datetime, days: int) -> datetime:
+    """The same UK wall-clock time ``days`` later (12:00 stays 12:00 across a clock change)."""
+    local = timezone.localtime(moment)
+    moved = datetime.combine(local.date() + timedelta(days=days), local.time())
+    return timezone.make_aware(moved, timezone.get_default_timezone())
+
+
+def duplicate_programme(
+    programme: Programme, *, starts_on: date, slug: str, title: str, by
+) -> Programme:
+    """Copy a programme to new dates: its courses, and each course's sessions that were not
+    cancelled, moved by the same number of days at the same UK time. The copy is unpublished,
+    so it can be checked before anyone sees it; it starts with no bookings.
+
+    Course slugs get the new programme's slug as a suffix, since slugs are unique.
+    """
+    origin = programme.starts_on or _first_day(programme)
+    if origin is None:
+        raise InvalidValue("The programme has no dates or sessions to move.")
+    days = (starts_on - origin).days
+    with transaction.atomic():
+        copy = save_programme(
+            None,
+            by=by,
+            slug=slug,
+            title=title,
+            summary=programme.summary,
+            starts_on=starts_on,
+            ends_on=programme.ends_on + timedelta(days=days) if programme.ends_on else None,
+        )
+        for event in programme.events.prefetch_related("themes", "sessions__trainers"):
+            new_event = save_event(
+                None,
+                by=by,
+                themes=list(event.themes.all()),
+                programme=copy,
+                slug=f"{event.slug}-{slug}"[:100],
+                title=event.title,
+                summary=event.summary,
+                description=event.description,
+                audience=event.audience,
+                learning_outcomes=event.learning_outcomes,
+            )
+            for session in event.sessions.all():
+                if session.is_cancelled:
+                    continue
+                starts_at = shift_days(session.starts_at, days)
+                copied = duplicate_session(
+                    session,
+                    starts_at=starts_at,
+                    ends_at=starts_at + session.duration,
+                    by=by,
+                )
+                copied.event = new_event
+                copied.save(update_fields=["event", "updated_at"])
+        record("programme.duplicated", actor=by, target=copy, source=programme.pk)
+    return copy
+
+
+def _first_day(programme: Programme) -> date | None:
+    first = Session.objects.filter(event__programme=programme).order_by("starts_at").first()
+    return timezone.localdate(first.starts_at) if first else None
+
+
+VENUE_FIELDS = ("name", "address", "postcode", "accessibility")
+
+
+def save_venue(venue: Venue | None, *, by, **fields) -> Venue:
+    """Add a venue or change one. A changed venue reaches calendars on the sessions' next change
+    (their feeds show it at once); the address people were sent is not resent."""
+    unknown = set(fields) - set(VENUE_FIELDS)
+    if unknown:
+        raise InvalidValue(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    created = venue is None
+    venue = venue or Venue()
+    for name, value in fields.items():
+        setattr(venue, name, value)
+    _validated(venue)
+    with transaction.atomic():
+        venue.save()
+        record("venue.created" if created else "venue.changed", actor=by, target=venue)
+    return venue

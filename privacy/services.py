@@ -172,6 +172,7 @@ def personal_data(person: User) -> dict:
             "last_login": _when(person.last_login),
             "verified_at": _when(person.verified_at),
             "anonymised_at": _when(person.anonymised_at),
+            "external_trainer": person.external_trainer,
         },
         "bookings": [_booking(booking, person) for booking in bookings],
         "sessions_as_trainer": [

@@ -60,6 +60,7 @@ def test_export_holds_every_personal_field(person, history):
         "last_login": None,
         "verified_at": None,
         "anonymised_at": None,
+        "external_trainer": False,
     }
     past, upcoming = data["bookings"]
     assert (past["status"], past["attendance"], past["access_needs"]) == (

@@ -254,14 +254,19 @@ def test_a_real_mail_backend_never_shows_the_link(ask_for_link, client, person, 
     assert "/sign-in/link/?token=" not in page.text
 
 
-def test_menu_shows_admin_to_coordinators_only(client, person, coordinator):
+def test_menu_shows_manage_to_coordinators_and_admin_to_superusers(client, person, coordinator):
     client.force_login(person)
     practitioner_menu = client.get("/").text
     client.force_login(coordinator)
     coordinator_menu = client.get("/").text
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    superuser_menu = client.get("/").text
 
+    assert 'href="/manage/"' not in practitioner_menu
     assert 'href="/admin/"' not in practitioner_menu
-    assert 'href="/admin/"' in coordinator_menu
+    assert 'href="/manage/"' in coordinator_menu
+    assert 'href="/admin/"' not in coordinator_menu
+    assert 'href="/admin/"' in superuser_menu
     assert "My bookings" in practitioner_menu
 
 

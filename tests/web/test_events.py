@@ -127,7 +127,7 @@ def test_session_list_date_range_error_uses_the_error_summary(client):
 
     assert response.status_code == 400
     assert "There is a problem" in response.text
-    assert 'href="#id_to_date"' in response.text
+    assert 'href="#id_to_date-day"' in response.text
 
 
 def test_session_list_is_paginated_and_keeps_filters(client):

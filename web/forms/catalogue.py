@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from booking.rules import bookable_now
 from common.dates import local_midnight
+from common.forms import GovukDateField
 from events.models import Programme, Session, Theme
 
 DELIVERY_CHOICES = [("in_person", "In person"), ("online", "Online")]
@@ -27,17 +28,11 @@ class SessionFilterForm(forms.Form):
         empty_label="All themes",
         error_messages={"invalid_choice": "Select a theme from the list"},
     )
-    from_date = forms.DateField(
-        label="From",
-        required=False,
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        error_messages={"invalid": "The 'from' date must be a real date, like 14/07/2021"},
+    from_date = GovukDateField(
+        label="From", required=False, called="The 'from' date", hint="For example, 14 7 2026"
     )
-    to_date = forms.DateField(
-        label="To",
-        required=False,
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        error_messages={"invalid": "The 'to' date must be a real date, like 16/07/2021"},
+    to_date = GovukDateField(
+        label="To", required=False, called="The 'to' date", hint="For example, 16 7 2026"
     )
     available = forms.BooleanField(label="Only sessions with places left", required=False)
     delivery = forms.MultipleChoiceField(

@@ -1,0 +1,32 @@
+from django.urls import path
+
+from backoffice.manage import views
+
+app_name = "manage"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sessions/new/", views.session_create, name="session_create"),
+    path("sessions/<int:pk>/", views.session_detail, name="session"),
+    path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
+    path("sessions/<int:pk>/capacity/", views.session_capacity, name="session_capacity"),
+    path("sessions/<int:pk>/cancel/", views.session_cancel, name="session_cancel"),
+    path("sessions/<int:pk>/duplicate/", views.session_duplicate, name="session_duplicate"),
+    path("sessions/<int:pk>/message/", views.session_message, name="session_message"),
+    path("sessions/<int:pk>/book/", views.book_someone_in, name="book_someone_in"),
+    path("sessions/<int:pk>/trainers/", views.session_trainers, name="session_trainers"),
+    path("programmes/", views.programmes, name="programmes"),
+    path("programmes/new/", views.programme_form, name="programme_create"),
+    path("programmes/<int:pk>/", views.programme_detail, name="programme"),
+    path("programmes/<int:pk>/edit/", views.programme_form, name="programme_edit"),
+    path("programmes/<int:pk>/publish/", views.programme_publish, name="programme_publish"),
+    path("programmes/<int:pk>/duplicate/", views.programme_duplicate, name="programme_duplicate"),
+    path("courses/new/", views.event_form, name="event_create"),
+    path("courses/<int:pk>/edit/", views.event_form, name="event_edit"),
+    path("venues/", views.venues, name="venues"),
+    path("venues/new/", views.venue_form, name="venue_create"),
+    path("venues/<int:pk>/edit/", views.venue_form, name="venue_edit"),
+    path("bookings/<int:pk>/transfer/", views.booking_transfer, name="booking_transfer"),
+    path("bookings/<int:pk>/cancel/", views.booking_cancel, name="booking_cancel"),
+    path("bookings/<int:pk>/excuse/", views.booking_excuse, name="booking_excuse"),
+]
