@@ -24,6 +24,7 @@ from tests.browser import launch_chromium  # noqa: E402 -- needs ROOT on the pat
 OUT = ROOT / "docs" / "screenshots"
 VAR = ROOT / "var"
 PRACTITIONER = "jordan.lee@example.org"  # new to the demo: shows the first sign-in
+COORDINATOR = "helen.marsh@example.org"
 
 
 def free_port() -> int:
@@ -134,6 +135,51 @@ def capture(browser, base: str, mail_dir: Path) -> None:
     phone = browser.new_page(viewport={"width": 320, "height": 640})
     phone.goto(base + "/sessions/")
     phone.screenshot(path=str(OUT / "sessions-320px.png"), full_page=False)
+    phone.close()
+
+    capture_manage(browser, base, mail_dir)
+
+
+def sign_in_as(page, base: str, mail_dir: Path, email_address: str) -> None:
+    page.goto(base + "/sign-in/")
+    page.get_by_label("Email address").fill(email_address)
+    page.get_by_role("button", name="Email me a sign-in link").click()
+    page.goto(latest_sign_in_link(mail_dir))
+    page.get_by_role("button", name="Continue").click()
+
+
+def capture_manage(browser, base: str, mail_dir: Path) -> None:
+    """The coordinators' Manage area: the sessions, a full session, a move's preview."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+
+    def shot(name: str) -> None:
+        page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
+
+    sign_in_as(page, base, mail_dir, COORDINATOR)
+    page.get_by_role("link", name=re.compile("^Manage")).first.click()
+    shot("manage-sessions")
+    page.get_by_role("link", name=re.compile("Hearing the voice of the child")).first.click()
+    shot("manage-session")
+    page.get_by_role("link", name="Book someone in").click()
+    page.get_by_label("Email address").fill("sam.patel@example.org")
+    shot("manage-book-someone-in")
+    page.go_back()
+    page.get_by_role("link", name="Change or move the session").click()
+    group = page.get_by_role("group", name="Starts", exact=True)
+    group.get_by_label("Time").fill("13:00")
+    page.get_by_role("group", name="Ends", exact=True).get_by_label("Time").fill("15:30")
+    shot("manage-change")
+    page.get_by_role("button", name="Continue").click()
+    shot("manage-change-preview")
+    context.close()
+
+    phone = browser.new_context(viewport={"width": 320, "height": 640})
+    page = phone.new_page()
+    sign_in_as(page, base, mail_dir, COORDINATOR)
+    page.goto(base + "/manage/")
+    page.get_by_role("link", name=re.compile("Hearing the voice of the child")).first.click()
+    page.screenshot(path=str(OUT / "manage-session-320px.png"), full_page=False)
     phone.close()
 
 

@@ -3,7 +3,8 @@
 Each view finds what it shows, validates a plain form, calls one service and redirects with a
 message; every rule (capacity, locks, who is told what) is the services'. Only coordinators
 see these pages; anyone else gets a 404, as for a page that does not exist. Pages carry
-personal data, so browsers are told not to keep them (``never_cache``).
+personal data; ``convene.middleware`` tells browsers not to keep any page answered to a
+signed-in person (``Cache-Control: no-store``).
 """
 
 import functools
@@ -16,7 +17,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from icalendar import Calendar
 
@@ -45,7 +45,7 @@ from events.services import (
 
 
 def coordinator_page(view):
-    """Signed in, a coordinator (else 404), and never cached."""
+    """Signed in, and a coordinator (else 404)."""
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -53,7 +53,7 @@ def coordinator_page(view):
             raise Http404
         return view(request, *args, **kwargs)
 
-    return never_cache(login_required(wrapped))
+    return login_required(wrapped)
 
 
 def _render(request, template, context=None, status=200):

@@ -494,5 +494,5 @@ class Command(BaseCommand):
             f"{DEMO_PASSWORD}; the website signs in by emailed link):\n"
             "  practitioner  alex.morgan@example.org\n"
             "  trainer       amara.okafor@example.com  (and gareth.lowry@example.com)\n"
-            "  coordinator   helen.marsh@example.org  (admin at /admin/)\n"
+            "  coordinator   helen.marsh@example.org  (Manage training at /manage/)\n"
         )
