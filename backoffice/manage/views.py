@@ -26,6 +26,7 @@ from accounts.services import invite_person, set_external_trainer
 from audit.models import AuditEvent
 from backoffice.manage import forms
 from booking import rules, services
+from booking.messages import describe_changes
 from booking.models import Booking
 from booking.queries import sessions_with_availability, with_waitlist_position
 from common.errors import DomainError, InvalidValue
@@ -64,7 +65,7 @@ def _render(request, template, context=None, status=200):
 
 def _session_or_404(pk: int) -> Session:
     sessions = Session.objects.select_related("event__programme", "venue").prefetch_related(
-        "trainers__organisation"
+        "trainers"
     )
     return get_object_or_404(sessions_with_availability(sessions), pk=pk)
 
@@ -216,6 +217,8 @@ def session_edit(request, pk: int):
                         {
                             "session": session,
                             "preview": preview,
+                            # Coordinators see every change, joining link included.
+                            "changes": describe_changes(preview.changes, show_join_url=True),
                             "previews": [
                                 (booking, message, calendar_summary(message.calendar))
                                 for booking, message in preview.messages

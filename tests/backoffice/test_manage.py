@@ -16,6 +16,11 @@ from tests.factories import EventFactory, ProgrammeFactory, SessionFactory, User
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_run_at_once")]
 
+# The session page, whatever the number of bookings: the sign-in session, the user, the
+# coordinator check, the session with its counts, its trainers, the confirmed list, the waitlist,
+# the cancelled list, the history, and the navigation's trainer check.
+QUERIES = 10
+
 
 def date_fields(name: str, moment) -> dict:
     moment = timezone.localtime(moment)
@@ -395,3 +400,17 @@ def test_add_a_venue_needs_an_address(manager):
     response = manager.post(url("venue_create"), {"name": "Town Hall"})
     assert "Enter the address" in response.content.decode()
     assert not Venue.objects.exists()
+
+
+@pytest.mark.parametrize("people", [1, 3])
+def test_session_page_queries_do_not_grow_with_bookings(
+    manager, session, people, django_assert_num_queries
+):
+    for _ in range(people):
+        booking = services.book_session(session, person=UserFactory())
+    services.cancel_booking(booking, by=booking.person)
+    services.book_session(session, person=UserFactory())
+    services.book_session(session, person=UserFactory())
+
+    with django_assert_num_queries(QUERIES):
+        manager.get(url("session", session.pk))
