@@ -425,16 +425,7 @@ def _display(value) -> str:
 
 def message_attendees(session: Session, *, subject: str, body: str, by) -> int:
     """Send a message to everyone with a confirmed place; return how many people that is."""
-    recipients = Booking.objects.confirmed().filter(session=session).count()
-    with transaction.atomic():
-        record("session.messaged", actor=by, target=session, recipients=recipients)
-        later(
-            write_attendee_message,
-            session_id=session.pk,
-            subject=subject.strip(),
-            body=body.strip(),
-        )
-    return recipients
+    return message_people(session, subject=subject, body=body, audience="confirmed", by=by)
 
 
 # Coordinators' work on a session and on other people's places (the Manage pages). Each is its

@@ -6,6 +6,9 @@ from booking.rules import Audience
 from common.forms import GovukDateField, GovukDateTimeField
 from events.models import Event, Programme, Session, Theme, Venue
 
+# The most places or waitlist places a session may have, as the API allows (api/serializers.py).
+MAX_PLACES = 100_000
+
 SESSION_FIELDS = (
     "starts_at",
     "ends_at",
@@ -56,6 +59,7 @@ class SessionForm(forms.Form):
     capacity = forms.IntegerField(
         label="Capacity",
         min_value=1,
+        max_value=MAX_PLACES,
         help_text="The number of places.",
         error_messages={"required": "Enter the number of places"},
     )
@@ -66,6 +70,7 @@ class SessionForm(forms.Form):
         label="Most people on the waitlist",
         required=False,
         min_value=1,
+        max_value=MAX_PLACES,
         help_text="Leave empty for no limit.",
     )
     booking_opens_at = GovukDateTimeField(
@@ -112,6 +117,7 @@ class CapacityForm(forms.Form):
     capacity = forms.IntegerField(
         label="Capacity",
         min_value=1,
+        max_value=MAX_PLACES,
         help_text="The number of places. More places go to the waitlist first, in order.",
         error_messages={"required": "Enter the number of places"},
     )

@@ -414,3 +414,68 @@ def test_session_page_queries_do_not_grow_with_bookings(
 
     with django_assert_num_queries(QUERIES):
         manager.get(url("session", session.pk))
+
+
+@pytest.mark.parametrize("capacity", ["abc", "0", "-3", "99999999999999999999", ""])
+def test_bad_capacity_is_a_form_error(manager, session, capacity):
+    response = manager.post(url("session_capacity", session.pk), {"capacity": capacity})
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert Session.objects.get(pk=session.pk).capacity == 2
+
+
+def test_unknown_session_and_booking_are_404(manager):
+    assert manager.get(url("session", 999999)).status_code == 404
+    assert manager.get(url("booking_transfer", 999999)).status_code == 404
+    assert manager.post(url("booking_excuse", 999999)).status_code == 404
+
+
+def test_booking_into_a_cancelled_session_is_refused_on_the_form(manager, session, coordinator):
+    services.cancel_session(session, by=coordinator, reason="Ill")
+    response = manager.post(url("book_someone_in", session.pk), {"email": "a@example.org"})
+    assert response.status_code == 200
+    assert "This session has been cancelled." in response.content.decode()
+    assert not Booking.objects.exists()
+
+
+def test_excusing_a_cancellation_that_was_not_late(manager, busy_session):
+    ann = Booking.objects.get(person__full_name="Ann Able")
+    services.cancel_booking(ann, by=ann.person, now=busy_session.starts_at - timedelta(days=5))
+
+    response = manager.post(url("booking_excuse", ann.pk), follow=True)
+
+    assert "Only a late cancellation can be excused." in response.content.decode()
+
+
+def test_a_cancelled_place_cannot_be_passed_on(manager, busy_session):
+    ann = Booking.objects.get(person__full_name="Ann Able")
+    services.cancel_booking(ann, by=ann.person)
+
+    response = manager.post(
+        url("booking_transfer", ann.pk), {"email": "b@example.org"}, follow=True
+    )
+
+    assert "can no longer be passed to someone else" in response.content.decode()
+    assert not Booking.objects.filter(person__email="b@example.org").exists()
+
+
+def test_excuse_needs_post(manager, busy_session):
+    ann = Booking.objects.get(person__full_name="Ann Able")
+    assert manager.get(url("booking_excuse", ann.pk)).status_code == 405
+
+
+def test_duplicate_programme_with_a_slug_in_use(manager):
+    programme = ProgrammeFactory(slug="taken", starts_on=local(2031, 7, 14).date())
+    response = manager.post(
+        url("programme_duplicate", programme.pk),
+        {
+            "title": "Again",
+            "slug": "taken",
+            "starts_on_day": "1",
+            "starts_on_month": "1",
+            "starts_on_year": "2032",
+        },
+    )
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert Programme.objects.count() == 1
