@@ -1,4 +1,7 @@
+import importlib
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class BookingConfig(AppConfig):
@@ -12,3 +15,33 @@ class BookingConfig(AppConfig):
         # The outbox knows no booking: booking says how to render its messages again when
         # one failed to render and a coordinator retries it.
         register_renderer(messages.BOOKING_KINDS, messages.render_again)
+        post_migrate.connect(restore_sqlite_waitlist_triggers, sender=self)
+
+
+def restore_sqlite_waitlist_triggers(using, **kwargs) -> None:
+    """Put back the waitlist-count triggers (migration 0003) if SQLite dropped them.
+
+    SQLite cannot alter most columns in place, so Django rebuilds the table for a later
+    migration of booking_booking, and the rebuilt table has no triggers. After every migrate
+    this re-creates them and recounts the waitlists. PostgreSQL alters tables in place and
+    keeps its triggers, so it is left alone (a recount there could race live bookings).
+    """
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE "
+            "'booking_waitlist_%%'"
+        )
+        if cursor.fetchone()[0] == 3:
+            return
+        if "booking_sessionwaitlist" not in connection.introspection.table_names(cursor):
+            return  # migrated backwards past 0003
+        migration = importlib.import_module("booking.migrations.0003_lean_booking_writes")
+        for statement in migration.SQLITE_REVERSE + migration.SQLITE:
+            cursor.execute(statement)
+        cursor.execute("DELETE FROM booking_sessionwaitlist")
+        cursor.execute(migration.BACKFILL)

@@ -1,8 +1,7 @@
-import uuid
-
 from django.conf import settings
 from django.db import models
 
+from common.ids import time_ordered_uuid
 from events.models import Session
 
 
@@ -39,9 +38,13 @@ class Booking(models.Model):
         API = "api", "API"
         ADMIN = "admin", "Admin"
 
-    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="bookings")
+    # No index of their own on the foreign keys: booking_session_status and
+    # booking_person_status lead with them, and every index costs every booking's INSERT.
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, related_name="bookings", db_index=False
+    )
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings", db_index=False
     )
     status = models.CharField(max_length=16, choices=Status.choices)
     created_at = models.DateTimeField()
@@ -54,6 +57,7 @@ class Booking(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # booking_cancelled_by, partial: only the rows that have one
     )
     late_cancellation = models.BooleanField(default=False)
     attendance = models.CharField(
@@ -66,13 +70,14 @@ class Booking(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # booking_attendance_marked_by, partial
     )
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.WEB)
     access_needs = models.TextField(
         blank=True,
         help_text="Seen only by the session's trainers and coordinators; removed by retention.",
     )
-    ical_uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    ical_uid = models.UUIDField(default=time_ordered_uuid, unique=True, editable=False)
     ical_sequence = models.PositiveIntegerField(default=0, editable=False)
 
     objects = BookingQuerySet.as_manager()
@@ -93,6 +98,17 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["session", "status"], name="booking_session_status"),
             models.Index(fields=["person", "status"], name="booking_person_status"),
+            # For deleting a user (SET NULL); NULL in nearly every row, so left out of the index.
+            models.Index(
+                fields=["cancelled_by"],
+                condition=models.Q(cancelled_by__isnull=False),
+                name="booking_cancelled_by",
+            ),
+            models.Index(
+                fields=["attendance_marked_by"],
+                condition=models.Q(attendance_marked_by__isnull=False),
+                name="booking_attendance_marked_by",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -101,3 +117,23 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status != self.Status.CANCELLED
+
+
+class SessionWaitlist(models.Model):
+    """How many bookings of a session are on its waitlist, kept by the database itself.
+
+    Triggers on ``booking_booking`` (migration 0003) add and take away one whenever a booking
+    joins or leaves a waitlist, whatever writes it (the booking rules, the admin, a bulk update,
+    an erasure), in the same statement and transaction. ``book_session`` reads it under the
+    session lock, so a new waitlist place gets its position (this + 1) without counting the
+    queue: a count grew with every person waiting (docs/performance.md). Confirmed places are
+    still counted, never stored.
+    """
+
+    session = models.OneToOneField(
+        Session, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    waitlisted = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.waitlisted} waitlisted"

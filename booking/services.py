@@ -15,23 +15,27 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.rules import is_coordinator
 from audit.services import record
 from booking import errors, rules
 from booking.messages import session_change_messages
-from booking.models import Booking
+from booking.models import Booking, SessionWaitlist
+from booking.queries import count_of
 from booking.tasks import (
     later,
+    later_rows,
     write_attendee_message,
     write_booking_messages,
     write_new_booking_message,
     write_session_messages,
 )
 from common.errors import InvalidValue, NotAllowed
-from common.sql import PreparedQuery
+from common.sql import PreparedQuery, insert_together
+from common.tasks import enqueued
 from events.models import Session
 from events.services import validate_session
 from notifications.kinds import Kind
@@ -95,42 +99,40 @@ def book_session(
     writes nothing.
 
     Every other booking for the session waits while this one holds the lock, so the lock is
-    taken as late as it can be and held for three statements: the count (one small query), the
-    INSERT and the COMMIT. The message task is written before it, naming the booking by its
-    calendar UID (docs/performance.md).
+    held for three statements (docs/performance.md): the read of everything the decision needs
+    (``booking_state``), one INSERT of the booking with its message task, and the COMMIT.
     """
     booking = Booking(
         session_id=session.pk, person=person, source=source, access_needs=access_needs.strip()
     )
     try:
         with transaction.atomic():
-            later(write_new_booking_message, ical_uid=str(booking.ical_uid))
-            try:
-                session = lock_session(session.pk)
-            except Session.DoesNotExist:
-                raise errors.SessionNotFound() from None
-            if not (session.programme_published or is_coordinator(by or person)):
+            state = booking_state(session.pk, person.pk)
+            if state is None or not (state.programme_published or is_coordinator(by or person)):
                 raise errors.SessionNotFound()
             # Read the clock only once the lock is held, so the waitlist order (by
             # waitlisted_at) is the order in which places were decided.
             now = now or timezone.now()
-            _check_bookable(session, now)
-            confirmed, waitlisted, mine = _place_counts(session.pk, person.pk)
-            if mine:
+            _check_bookable(state, now)
+            if state.already_booked:
                 raise errors.AlreadyBooked()
-            booking.session = session
+            booking.session = state
             booking.created_at = now
-            if confirmed < session.capacity:
+            if state.confirmed_places < state.capacity:
                 booking.status = Booking.Status.CONFIRMED
                 booking.confirmed_at = now
                 booking.waitlist_position = None
-            elif rules.waitlist_has_room(session, waitlisted):
+            elif rules.waitlist_has_room(state, state.waitlisted_places):
                 booking.status = Booking.Status.WAITLISTED
                 booking.waitlisted_at = now
-                booking.waitlist_position = waitlisted + 1
+                booking.waitlist_position = state.waitlisted_places + 1
             else:
                 raise errors.SessionFull()
-            booking.save(force_insert=True)
+            # The message task names the booking by its calendar UID (made in Python), so
+            # both rows go to the database in one statement (common.sql.insert_together).
+            tasks = later_rows(write_new_booking_message, ical_uid=str(booking.ical_uid))
+            insert_together(*tasks, booking)
+        enqueued(tasks)
     except IntegrityError as error:
         # The session lock makes this unreachable in practice; the unique constraint is the
         # backstop, and a violation of it means the person already holds a booking.
@@ -138,24 +140,48 @@ def book_session(
     return booking
 
 
-# Counted under the session lock, so written as one small statement: the ORM's aggregate took
-# 2 ms of CPU to build there, while every other booking for the session waited
-# (docs/performance.md). Portable: SQLite has had FILTER since 3.30.
-PLACE_COUNTS_SQL = """
-    SELECT
-        COUNT(*) FILTER (WHERE status = 'confirmed') AS confirmed,
-        COUNT(*) FILTER (WHERE status = 'waitlisted') AS waitlisted,
-        COUNT(*) FILTER (WHERE person_id = %s) AS mine
-    FROM booking_booking
-    WHERE session_id = %s AND status IN ('confirmed', 'waitlisted')
-"""
+def booking_state(session_id: int, person_id: int) -> Session | None:
+    """Lock the session row and read everything a booking decision needs, or None.
+
+    Must run inside ``transaction.atomic()``. Two statements on PostgreSQL: ``SELECT ... FOR
+    UPDATE`` of the session row alone (not its course or programme, so bookings for two
+    sessions of one course, or an edit of the course, never wait on each other), then, as a new
+    statement that sees every booking committed before the lock was granted, one read of the
+    session with ``programme_published``, ``confirmed_places`` (counted),
+    ``waitlisted_places`` (``SessionWaitlist``, kept by the database) and ``already_booked``
+    (the person's active booking, by the unique index). A check that needs the person's other
+    bookings or more counts belongs in that read as one more annotation (``_BOOKING_STATE``),
+    not in a statement of its own: every statement here is a round trip that every other
+    booking for the session waits for. SQLite needs no lock statement: its transactions begin
+    IMMEDIATE (settings), which serialises writers before the read.
+    """
+    if connection.features.has_select_for_update:
+        _LOCK_SESSION_ROW.first(session_id)
+    return _BOOKING_STATE.first(session=session_id, person=person_id)
 
 
-def _place_counts(session_id: int, person_id: int) -> tuple[int, int, int]:
-    """Confirmed places, waitlist places, and the person's own active bookings (0 or 1)."""
-    with connection.cursor() as cursor:
-        cursor.execute(PLACE_COUNTS_SQL, [person_id, session_id])
-        return tuple(cursor.fetchone())
+_LOCK_SESSION_ROW = PreparedQuery(
+    lambda: Session.objects.select_for_update(of=("self",)).filter(pk=0).order_by().only("pk")
+)
+_BOOKING_STATE = PreparedQuery(
+    lambda session, person: (
+        Session.objects.filter(pk=session)
+        .order_by()
+        .annotate(
+            programme_published=F("event__programme__published"),
+            confirmed_places=count_of(Booking.objects.confirmed().filter(session=OuterRef("pk"))),
+            waitlisted_places=Coalesce(
+                Subquery(
+                    SessionWaitlist.objects.filter(session=OuterRef("pk")).values("waitlisted")
+                ),
+                0,
+            ),
+            already_booked=Exists(
+                Booking.objects.active().filter(session=OuterRef("pk"), person=person)
+            ),
+        )
+    )
+)
 
 
 def cancel_booking(booking: Booking, *, by, now=None, reason: str = "") -> Booking:

@@ -9,7 +9,7 @@ logged with ids and the error's name only, and the task itself is marked failed.
 from django_tasks import task
 
 from booking import messages
-from common.tasks import enqueue_with_transaction
+from common.tasks import enqueue_with_transaction, task_rows
 from notifications.services import is_suppressed
 
 
@@ -49,3 +49,12 @@ def later(task, **kwargs) -> None:
     """Enqueue ``task`` in the current transaction (nothing while messages are suppressed)."""
     if not is_suppressed():
         enqueue_with_transaction(task, **kwargs)
+
+
+def later_rows(task, **kwargs) -> list:
+    """``later`` for a caller that inserts the task's row together with its own rows
+    (``book_session``: one statement for the booking and its message task); [] while messages
+    are suppressed or when the task backend keeps no rows in this database."""
+    if is_suppressed():
+        return []
+    return task_rows(task, **kwargs)

@@ -4,7 +4,8 @@ import functools
 
 from django.db import DEFAULT_DB_ALIAS, router, transaction
 from django_tasks_db import DatabaseBackend
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.compat import normalize_json, task_enqueued
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 
 def enqueue_with_transaction(task, *, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
@@ -21,6 +22,38 @@ def enqueue_with_transaction(task, *, using: str = DEFAULT_DB_ALIAS, **kwargs) -
         task.enqueue(**kwargs)
     else:
         transaction.on_commit(functools.partial(task.enqueue, **kwargs), using=using)
+
+
+def task_rows(task, *, using: str = DEFAULT_DB_ALIAS, **kwargs) -> list[DBTaskResult]:
+    """``enqueue_with_transaction`` for a caller that writes the task's row itself.
+
+    Returns the unsaved row ``DatabaseBackend.enqueue`` would write, for the caller to insert
+    in its own transaction, with its own rows, in one statement (``common.sql.insert_together``)
+    and then pass to ``enqueued``. With any other backend the task is handed over on commit,
+    as above, and there is no row: ``[]``.
+    """
+    if not _stored_in(task, using):
+        transaction.on_commit(functools.partial(task.enqueue, **kwargs), using=using)
+        return []
+    backend = task.get_backend()
+    backend.validate_task(task)
+    return [
+        DBTaskResult(
+            id=backend._get_id(),
+            args_kwargs=normalize_json({"args": [], "kwargs": kwargs}),
+            priority=task.priority,
+            task_path=task.module_path,
+            queue_name=task.queue_name,
+            run_after=task.run_after or get_date_max(),
+            backend_name=backend.alias,
+        )
+    ]
+
+
+def enqueued(rows: list[DBTaskResult]) -> None:
+    """Announce inserted task rows as ``DatabaseBackend.enqueue`` does (its log line)."""
+    for row in rows:
+        task_enqueued.send(DatabaseBackend, task_result=row.task_result)
 
 
 def _stored_in(task, using: str) -> bool:

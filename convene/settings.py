@@ -270,6 +270,9 @@ ANYMAIL = {
 TASKS = {
     "default": {
         "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        # Task ids in time order, so the task table's primary key grows at one edge
+        # (common.ids; docs/performance.md). Other backends ignore the option.
+        "OPTIONS": {"id_function": "common.ids.time_ordered_uuid"},
     }
 }
 

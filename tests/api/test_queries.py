@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from booking.services import book_session
 from tests import factories
+from tests.conftest import uses_postgres
 
 SIZES = [5, 60]
 
@@ -166,23 +167,68 @@ def test_booking_request_queries(api):
     assert response.status_code == 201
     assert response.json()["waitlist_position"] == 1
     statements = [query["sql"].split()[0] for query in queries.captured_queries]
-    # token, idempotency lookup; then one transaction: the service's savepoint with the message
-    # task, then the session lock, counts and booking (the lock is held for the fewest
-    # statements), and the idempotency record, so all commit or none does.
+    # token, idempotency lookup; then one transaction: the service's savepoint, the session
+    # lock (PostgreSQL), the read of the session with its counts, the booking with its message
+    # task (one statement on PostgreSQL), and the idempotency record, so all commit or none does.
+    booking_insert = ["WITH"] if uses_postgres() else ["INSERT", "INSERT"]
     assert statements == [
         "SELECT",
         "SELECT",
         "BEGIN",
         "SAVEPOINT",
-        "INSERT",
+        *(["SELECT"] if uses_postgres() else []),
         "SELECT",
-        "SELECT",
-        "INSERT",
+        *booking_insert,
         "RELEASE",
         "INSERT",
         "COMMIT",
     ]
-    assert 'INTO "django_tasks_database_dbtaskresult"' in queries.captured_queries[4]["sql"]
-    assert '"events_session"' in queries.captured_queries[5]["sql"]
-    if connection.features.has_select_for_update:
-        assert "FOR UPDATE" in queries.captured_queries[5]["sql"]
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert 'INTO "django_tasks_database_dbtaskresult"' in sql[-4 - (not uses_postgres())]
+    assert 'INTO "booking_booking"' in sql[-4]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("full", [False, True])
+def test_booking_request_without_key_is_at_most_six_statements(api, full):
+    """The whole booking request, authentication, BEGIN and COMMIT included: six statements.
+
+    Every statement between the lock and the COMMIT is a round trip that every other booking
+    for the session waits for (docs/performance.md), so the lock and the read are the only
+    statements before the one INSERT.
+    """
+    session = factories.SessionFactory(capacity=1)
+    if full:
+        book_session(session, person=factories.UserFactory())
+    client = api(factories.UserFactory())
+    warm(client, "/api/v1/me/")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(f"/api/v1/sessions/{session.pk}/bookings/", {}, format="json")
+
+    assert response.status_code == 201
+    assert response.json()["status"] == ("waitlisted" if full else "confirmed")
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert len(sql) <= 6, sql
+    if uses_postgres():
+        assert [s.split()[0] for s in sql] == [
+            "SELECT",
+            "BEGIN",
+            "SELECT",
+            "SELECT",
+            "WITH",
+            "COMMIT",
+        ]
+        assert sql[2].endswith('FOR UPDATE OF "events_session"')
+        assert "JOIN" not in sql[2]  # the session row alone is locked and read
+        assert 'INTO "django_tasks_database_dbtaskresult"' in sql[4]
+        assert 'INTO "booking_booking"' in sql[4]
+    else:
+        assert [s.split()[0] for s in sql] == [
+            "SELECT",
+            "BEGIN",
+            "SELECT",
+            "INSERT",
+            "INSERT",
+            "COMMIT",
+        ]
