@@ -1,6 +1,7 @@
 """Benchmark settings, all from environment variables with defaults that fit a laptop."""
 
 import os
+import runpy
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -45,16 +46,14 @@ class BenchConfig:
             clients=_ints(env.get("BENCH_CLIENTS", "1,8,32,64")),
             duration=duration,
             warmup=float(env.get("BENCH_WARMUP", "2")),
-            # Few requests in flight per CPU: a booking rush is CPU-bound, and every extra
-            # request in flight takes CPU from the one holding the session lock. One thread
-            # means gunicorn's sync worker (docs/performance.md, "Choosing workers and threads").
-            workers=int(env.get("BENCH_WORKERS", str((os.cpu_count() or 2) + 1))),
-            threads=int(env.get("BENCH_THREADS", "1")),
+            # What gunicorn.conf.py chooses, unless asked for others.
+            workers=int(env.get("BENCH_WORKERS") or production_gunicorn()["workers"]),
+            threads=int(env.get("BENCH_THREADS") or production_gunicorn()["threads"]),
             people=int(env.get("BENCH_PEOPLE", "60000")),
             spread_sessions=int(env.get("BENCH_SESSIONS", "1000")),
             feed_clients=int(env.get("BENCH_FEED_CLIENTS", "8")),
             feed_duration=float(env.get("BENCH_FEED_DURATION", str(max(duration / 2, 1)))),
-            keepalive=int(env.get("BENCH_KEEPALIVE", "75")),
+            keepalive=int(env.get("BENCH_KEEPALIVE") or production_gunicorn()["keepalive"]),
             modes=tuple(m for m in env.get("BENCH_MODES", "hot,spread").split(",") if m),
             reads=env.get("BENCH_READS", "1") == "1",
             allow_drop=env.get("BENCH_ALLOW_DROP", "") == "1",
@@ -75,3 +74,8 @@ class BenchConfig:
             raise SystemExit("BENCH_DATABASE_URL must be a postgres:// URL.")
         if not self.clients or min(self.clients) < 1:
             raise SystemExit("BENCH_CLIENTS must list positive client counts, e.g. 1,8,32,64.")
+
+
+def production_gunicorn() -> dict:
+    """The settings of the repository's gunicorn.conf.py, read as gunicorn reads them."""
+    return runpy.run_path(str(BASE_DIR / "gunicorn.conf.py"))

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from glob import glob
 from pathlib import Path
@@ -18,15 +19,17 @@ from pathlib import Path
 from bench.database import connect_kwargs
 from bench.load import nearest_rank
 
-SESSION_LOCK = re.compile(r'("events_session"\."id" = )\d+')
-COUNT_SESSION = re.compile(r'(\bsession_id"? = )\d+')
-COUNT_PERSON = re.compile(r'(\bperson_id"? = )\d+')
-INSERT = re.compile(
-    r'^INSERT INTO "booking_booking" \((?P<columns>[^)]*)\) '
-    r"VALUES \((?P<values>.*)\)(?P<rest> RETURNING .*)$",
-    re.S,
+PLACEHOLDER = re.compile(r"%s|%%")
+INSERT_COLUMNS = re.compile(r'INSERT INTO "booking_booking" \((?P<columns>[^)]*)\) VALUES \(')
+# What the decision between a confirmed and a waitlist place reads, as pgbench variables.
+DECISION = ":confirmed_places < :capacity"
+# A version 7 UUID (time first, as common.ids makes them): sorted like Convene's own ids, so
+# pgbench pays the same index costs.
+TIME_ORDERED_UUID = (
+    "overlay(overlay(md5(random()::text || clock_timestamp()::text) placing "
+    "lpad(to_hex((extract(epoch from clock_timestamp()) * 1000)::bigint), 12, '0') "
+    "from 1 for 12) placing '7' from 13 for 1)::uuid"
 )
-LITERAL = re.compile(r"\s*('(?:[^']|'')*'(?:::\w+)?|[^,]+)\s*(?:,|$)")
 
 
 def find_pgbench() -> str:
@@ -41,55 +44,69 @@ def find_pgbench() -> str:
     return found
 
 
-def capture_booking_sql(session, person) -> list[str]:
-    """Book ``person`` on ``session`` in-process and return the SQL statements it sent."""
+@dataclass
+class Captured:
+    """The statements one booking sent: as run (for people) and as SQL with parameters."""
+
+    session_id: int
+    person_id: int
+    statements: list[str]
+    calls: list[tuple[str, tuple]]
+
+
+def capture_booking_sql(session, person) -> Captured:
+    """Book ``person`` on ``session`` in-process and capture every statement it sends."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from booking.models import Booking
     from booking.services import book_session
 
-    with CaptureQueriesContext(connection) as captured:
+    if session.pk == person.pk:
+        raise ValueError("the session and person ids must differ to tell them apart in the SQL")
+    calls = []
+
+    def record(execute, sql, params, many, context):
+        calls.append((sql, tuple(params or ())))
+        return execute(sql, params, many, context)
+
+    with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(record):
         book_session(session, person=person, source=Booking.Source.API)
-    return [_one_line(query["sql"]) for query in captured.captured_queries]
+    return Captured(
+        session.pk,
+        person.pk,
+        [_one_line(query["sql"]) for query in captured.captured_queries],
+        calls,
+    )
 
 
-def not_replayed(statements: list[str]) -> list[str]:
-    """Statements of the booking request that the pgbench script leaves out."""
-    return [
-        s
-        for s in statements
-        if s not in {"BEGIN", "COMMIT"}
-        and not (s.startswith("SELECT") and "FOR UPDATE" in s)
-        and not (s.startswith("SELECT") and "COUNT" in s and "booking_booking" in s)
-        and not s.startswith('INSERT INTO "booking_booking"')
-    ]
+def script_from_sql(captured: Captured, literal) -> str:
+    """Turn the captured statements into a pgbench script with :session and :person.
 
-
-def script_from_sql(statements: list[str]) -> str:
-    """Turn the captured statements into a pgbench script with :session and :person."""
-    lock = count = insert = None
-    for statement in statements:
-        if (
-            statement.startswith("SELECT")
-            and "FOR UPDATE" in statement
-            and "events_session" in statement
-        ):
-            lock = SESSION_LOCK.sub(r"\1:session", statement, count=1)
-        elif (
-            statement.startswith("SELECT")
-            and "booking_booking" in statement
-            and "COUNT" in statement
-        ):
-            count = COUNT_PERSON.sub(r"\1:person", COUNT_SESSION.sub(r"\1:session", statement))
-        elif statement.startswith('INSERT INTO "booking_booking"'):
-            insert = _insert_template(statement)
-    missing = [
-        name for name, value in [("lock", lock), ("count", count), ("insert", insert)] if not value
-    ]
-    if missing or ":session" not in lock or ":person" not in count:
+    Every statement the booking sent inside its transaction is replayed, in order, with the
+    session and person as pgbench variables. The read that the decision is made from is
+    wrapped to ``\\gset`` the places it counted and the capacity; in the booking's INSERT the
+    status and its times become a CASE on them (the choice Python makes), and every UUID a
+    fresh time-ordered one. ``literal(value)`` renders any other parameter as SQL.
+    """
+    lines = []
+    decision_read = insert = False
+    for sql, params in captured.calls:
+        statement = _substitute(sql, params, captured, literal)
+        if 'AS "confirmed_places"' in sql:
+            statement = (
+                "SELECT capacity, confirmed_places FROM ("  # noqa: S608 (our captured SQL)
+                + statement
+                + ") AS booking_state \\gset"
+            )
+            decision_read = True
+        else:
+            insert = insert or 'INTO "booking_booking"' in sql
+            statement += ";"
+        lines.append(statement)
+    if not (decision_read and insert):
         raise RuntimeError(
-            f"unexpected booking SQL, could not build the pgbench script: {statements}"
+            f"unexpected booking SQL, could not build the pgbench script: {captured.statements}"
         )
     return "\n".join(
         [
@@ -99,41 +116,56 @@ def script_from_sql(statements: list[str]) -> str:
             r"\set session :first_session + (:k % :sessions)",
             r"\set person :first_person + ((:k / :sessions) % :people)",
             "BEGIN;",
-            _one_line(lock) + ";",
-            _one_line(count) + r" \gset",
-            _one_line(insert) + ";",
+            *lines,
             "COMMIT;",
             "",
         ]
     )
 
 
+def _substitute(sql: str, params: tuple, captured: Captured, literal) -> str:
+    """The statement with every parameter written in: a variable, a CASE, or a literal."""
+    columns = {}
+    match = INSERT_COLUMNS.search(sql)
+    if match:
+        # The booking's own parameters: those after the placeholders that come before it.
+        first = len(PLACEHOLDER.findall(sql[: match.end()])) - sql[: match.end()].count("%%")
+        names = [c.strip().strip('"') for c in match["columns"].split(",")]
+        columns = {first + n: name for n, name in enumerate(names)}
+    now = None
+    if columns:
+        now = literal(params[next(i for i, name in columns.items() if name == "created_at")])
+    decided = {
+        "status": f"CASE WHEN {DECISION} THEN 'confirmed' ELSE 'waitlisted' END",
+        "confirmed_at": f"CASE WHEN {DECISION} THEN {now} END",
+        "waitlisted_at": f"CASE WHEN {DECISION} THEN NULL ELSE {now} END",
+    }
+    parts = PLACEHOLDER.split(sql)
+    placeholders = PLACEHOLDER.findall(sql)
+    out, index = [parts[0]], 0
+    for placeholder, text in zip(placeholders, parts[1:], strict=True):
+        if placeholder == "%%":
+            out.append("%")
+        else:
+            value = params[index]
+            column = columns.get(index)
+            if column in decided:
+                out.append(decided[column])
+            elif isinstance(value, uuid.UUID):
+                out.append(TIME_ORDERED_UUID)
+            elif type(value) is int and value == captured.session_id:
+                out.append(":session")
+            elif type(value) is int and value == captured.person_id:
+                out.append(":person")
+            else:
+                out.append(literal(value))
+            index += 1
+        out.append(text)
+    return _one_line("".join(out))
+
+
 def _one_line(statement: str) -> str:
     return " ".join(statement.split())
-
-
-def _insert_template(statement: str) -> str:
-    match = INSERT.match(statement)
-    columns = [c.strip().strip('"') for c in match["columns"].split(",")]
-    values = [v.strip() for v in LITERAL.findall(match["values"])]
-    if len(values) != len(columns):
-        raise RuntimeError(f"could not split the INSERT values: {statement}")
-    row = dict(zip(columns, values, strict=True))
-    now = row["created_at"]
-    confirmed = ":confirmed < :capacity"
-    row.update(
-        session_id=":session",
-        person_id=":person",
-        status=f"CASE WHEN {confirmed} THEN 'confirmed' ELSE 'waitlisted' END",
-        confirmed_at=f"CASE WHEN {confirmed} THEN {now} END",
-        waitlisted_at=f"CASE WHEN {confirmed} THEN NULL ELSE {now} END",
-        ical_uid="gen_random_uuid()",
-    )
-    # Text for the pgbench script file, built from our own captured statement, not run here.
-    return (
-        f'INSERT INTO "booking_booking" ({match["columns"]}) '  # noqa: S608
-        f"VALUES ({', '.join(row[c] for c in columns)}){match['rest']}"
-    )
 
 
 @dataclass

@@ -17,17 +17,11 @@ import urllib.request
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from bench import report
+from bench import minimal, report
 from bench.config import BASE_DIR, RESULTS_DIR, BenchConfig
 from bench.database import create_catalogue, create_people, create_sessions, recreate_database
 from bench.load import Request, run_phase
-from bench.pgbench import (
-    capture_booking_sql,
-    find_pgbench,
-    not_replayed,
-    run_pgbench,
-    script_from_sql,
-)
+from bench.pgbench import capture_booking_sql, find_pgbench, run_pgbench, script_from_sql
 from bench.server import Gunicorn, postgres_cpu
 
 BOOKING_PATH = "/api/v1/sessions/{id}/bookings/"
@@ -108,6 +102,14 @@ def main() -> int:
             )
             return 1
         results["pgbench_script"] = data["script"]
+        step("minimal job", "its own schema: session, booking (session, status), outbox")
+        data["minimal"] = minimal.create(
+            config.database_url,
+            hot_levels=len(config.clients),
+            spread_sessions=config.spread_sessions,
+            capacity=config.capacity,
+        )
+        results["minimal_job_script"] = minimal.SCRIPT
         from django.db import connections
 
         connections.close_all()
@@ -131,6 +133,7 @@ def main() -> int:
         # seconds apart: a shared machine's background load shifts both the same way.
         convene = {mode: [] for mode in config.modes}
         pg = {mode: [] for mode in config.modes}
+        least = {mode: [] for mode in config.modes}
         positions: dict[int, list[int]] = defaultdict(list)
         confirmed_answers: dict[int, int] = defaultdict(int)
         for mode in config.modes:
@@ -168,8 +171,12 @@ def main() -> int:
                 convene[mode].append(summary)
                 step(f"pgbench, {mode}", f"{clients} clients, {config.duration:g} s")
                 pg[mode].append(pgbench_phase(pgbench, config, data, mode, level, clients))
+                step(f"minimal job, {mode}", f"{clients} clients, {config.duration:g} s")
+                least[mode].append(minimal_phase(pgbench, config, data, mode, level, clients))
+                report.add_ratios(convene[mode][-1], pg[mode][-1], least[mode][-1])
         results["convene"] = convene
         results["pgbench"] = pg
+        results["minimal_job"] = least
         results["reads"] = read_phases(server.url, config) if config.reads else []
         server.stop()
         server = None
@@ -177,6 +184,8 @@ def main() -> int:
         step("checking", "capacity and waitlist positions")
         results["integrity"] = check_integrity(config, positions, confirmed_answers)
         results["integrity"]["pgbench"] = check_capacity(data["pg_hot"] + data["pg_spread"])
+        over = minimal.overbooked(config.database_url)
+        results["integrity"]["minimal_job"] = {"ok": not over, "problems": over}
         results["finished_at"] = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         results["machine"]["load_average_at_end"] = [round(n, 2) for n in os.getloadavg()]
         results["targets"] = report.targets(results, config)
@@ -192,7 +201,11 @@ def main() -> int:
     print()
     print(report.table(results))
     print(f"\nJSON: {path.relative_to(BASE_DIR)}")
-    problems = results["integrity"]["problems"] + results["integrity"]["pgbench"]["problems"]
+    problems = [
+        *results["integrity"]["problems"],
+        *results["integrity"]["pgbench"]["problems"],
+        *results["integrity"]["minimal_job"]["problems"],
+    ]
     if problems:
         print("OVERBOOKED: " + "; ".join(problems))
         return 2
@@ -252,6 +265,31 @@ def pgbench_phase(pgbench, config, data, mode, level, clients) -> dict:
         pgbench,
         config.database_url,
         data["script"],
+        clients=clients,
+        duration=config.duration,
+        threads=os.cpu_count() or 2,
+        variables={
+            "first_session": sessions[0],
+            "sessions": len(sessions),
+            "first_person": data["people"][0].id,
+            "people": len(data["people"]),
+            "capacity": config.capacity,
+            "offset": 0 if mode == "hot" else level * span,
+        },
+    )
+    if outcome.aborted:
+        print(outcome.output, file=sys.stderr)
+    return outcome.summary()
+
+
+def minimal_phase(pgbench, config, data, mode, level, clients) -> dict:
+    """The minimal whole job at the same level, on its own sessions (bench/minimal.py)."""
+    sessions = [data["minimal"]["hot"][level]] if mode == "hot" else data["minimal"]["spread"]
+    span = len(sessions) * len(data["people"]) // max(1, len(config.clients))
+    outcome = run_pgbench(
+        pgbench,
+        config.database_url,
+        minimal.SCRIPT,
         clients=clients,
         duration=config.duration,
         threads=os.cpu_count() or 2,
@@ -366,11 +404,19 @@ def seed(config: BenchConfig, results: dict) -> dict:
     probe = User.objects.create_user(
         "bench.probe@example.org", full_name="Bench Probe", is_superuser=True
     )
-    statements = capture_booking_sql(Session.objects.get(pk=probe_session), probe)
-    results["booking_sql"] = statements
-    results["not_replayed_by_pgbench"] = not_replayed(statements)
-    data["script"] = script_from_sql(statements)
+    captured = capture_booking_sql(Session.objects.get(pk=probe_session), probe)
+    results["booking_sql"] = captured.statements
+    data["script"] = script_from_sql(captured, sql_literal)
     return data
+
+
+def sql_literal(value) -> str:
+    """A parameter as PostgreSQL would read it written into the statement (psycopg's quoting)."""
+    from django.db import connection
+    from psycopg import sql
+
+    connection.ensure_connection()
+    return sql.Literal(value).as_string(connection.connection)
 
 
 def _token_for(user) -> str:

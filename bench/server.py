@@ -68,31 +68,23 @@ class Gunicorn:
         self.stop()
 
     def start(self) -> None:
+        # gunicorn reads ./gunicorn.conf.py (the production settings) from BASE_DIR; only the
+        # address, and the workers and threads when BENCH_WORKERS or BENCH_THREADS ask for
+        # others, are given here, through the variables that file reads.
         command = [
             sys.executable,
             "-m",
             "gunicorn",
             "convene.wsgi:application",
-            "--config",
-            "python:bench.gunicorn_conf",
             "--bind",
             f"127.0.0.1:{self.port}",
-            "--workers",
-            str(self.workers),
-            # One thread: gunicorn's sync worker, which accepts a connection only when it is
-            # free, so requests spread evenly. More: its gthread worker, whose kept-alive
-            # connections stay with the worker that accepted them (docs/performance.md).
-            "--threads",
-            str(self.threads),
-            "--backlog",
-            "2048",
-            "--keep-alive",
-            str(self.keepalive),
-            "--graceful-timeout",
-            "5",
-            "--log-level",
-            "warning",
         ]
+        self.env.update(
+            WEB_CONCURRENCY=str(self.workers),
+            GUNICORN_THREADS=str(self.threads),
+            GUNICORN_KEEPALIVE=str(self.keepalive),
+            GUNICORN_LOG_LEVEL="warning",
+        )
         self.log_file = self.log_path.open("ab")
         # A new session makes gunicorn the leader of its own process group, so stop() can
         # signal the master and every worker at once, and Ctrl-C in the terminal reaches
