@@ -12,6 +12,7 @@ import functools
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -119,9 +120,12 @@ def session_detail(request, pk: int):
         .order_by("-at", "-id")[:100]
     )
     excused = {
-        int(event.target_id)
-        for event in history
-        if event.action == "booking.late_cancellation_excused"
+        int(target_id)
+        for target_id in AuditEvent.objects.filter(
+            action="booking.late_cancellation_excused",
+            target_type="booking.booking",
+            target_id__in=[str(booking.pk) for booking in cancelled],
+        ).values_list("target_id", flat=True)
     }
     people = {str(booking.pk): booking.person for booking in (*confirmed, *waitlist, *cancelled)}
     now = timezone.now()
@@ -409,17 +413,19 @@ def book_someone_in(request, pk: int):
     form = forms.BookSomeoneInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            person = invite_person(
-                form.cleaned_data["email"],
-                full_name=form.cleaned_data["full_name"],
-                by=request.user,
-            )
-            booking = services.book_for_person(
-                session,
-                person=person,
-                by=request.user,
-                access_needs=form.cleaned_data["access_needs"],
-            )
+            # A new person's account is kept only if the booking is made.
+            with transaction.atomic():
+                person = invite_person(
+                    form.cleaned_data["email"],
+                    full_name=form.cleaned_data["full_name"],
+                    by=request.user,
+                )
+                booking = services.book_for_person(
+                    session,
+                    person=person,
+                    by=request.user,
+                    access_needs=form.cleaned_data["access_needs"],
+                )
         except DomainError as error:
             _show_errors(form, error)
         else:
@@ -455,12 +461,13 @@ def booking_transfer(request, pk: int):
     form = forms.PersonByEmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            colleague = invite_person(
-                form.cleaned_data["email"],
-                full_name=form.cleaned_data["full_name"],
-                by=request.user,
-            )
-            services.transfer_booking(booking, to_person=colleague, by=request.user)
+            with transaction.atomic():
+                colleague = invite_person(
+                    form.cleaned_data["email"],
+                    full_name=form.cleaned_data["full_name"],
+                    by=request.user,
+                )
+                services.transfer_booking(booking, to_person=colleague, by=request.user)
         except DomainError as error:
             _show_errors(form, error)
         else:
@@ -548,13 +555,16 @@ def session_trainers(request, pk: int):
         return redirect("manage:session_trainers", pk=session.pk)
     if request.method == "POST" and form.is_valid():
         try:
-            trainer = invite_person(
-                form.cleaned_data["email"],
-                full_name=form.cleaned_data["full_name"],
-                by=request.user,
-            )
-            set_external_trainer(trainer, external=form.cleaned_data["external"], by=request.user)
-            services.update_session(session, by=request.user, trainers=[*trainers, trainer])
+            with transaction.atomic():
+                trainer = invite_person(
+                    form.cleaned_data["email"],
+                    full_name=form.cleaned_data["full_name"],
+                    by=request.user,
+                )
+                set_external_trainer(
+                    trainer, external=form.cleaned_data["external"], by=request.user
+                )
+                services.update_session(session, by=request.user, trainers=[*trainers, trainer])
         except DomainError as error:
             _show_errors(form, error)
         else:

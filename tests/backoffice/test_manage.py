@@ -18,8 +18,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_run_at_once"
 
 # The session page, whatever the number of bookings: the sign-in session, the user, the
 # coordinator check, the session with its counts, its trainers, the confirmed list, the waitlist,
-# the cancelled list, the history, and the navigation's trainer check.
-QUERIES = 10
+# the cancelled list, the history, which late cancellations were excused, and the navigation's
+# trainer check.
+QUERIES = 11
 
 
 def date_fields(name: str, moment) -> dict:
@@ -479,3 +480,9 @@ def test_duplicate_programme_with_a_slug_in_use(manager):
     assert response.status_code == 200
     assert "There is a problem" in response.content.decode()
     assert Programme.objects.count() == 1
+
+
+def test_a_refused_booking_leaves_no_new_account(manager, session, coordinator):
+    services.cancel_session(session, by=coordinator, reason="Ill")
+    manager.post(url("book_someone_in", session.pk), {"email": "nobody.yet@example.org"})
+    assert not User.objects.filter(email="nobody.yet@example.org").exists()
