@@ -135,6 +135,12 @@ class GovukDateTimeField(GovukDateField):
             )
         return timezone.make_aware(datetime.combine(day, at), timezone.get_default_timezone())
 
+    def has_changed(self, initial, data) -> bool:
+        # The boxes hold minutes: a stored time with seconds is unchanged if the minute is.
+        if isinstance(initial, datetime):
+            initial = initial.replace(second=0, microsecond=0)
+        return super().has_changed(initial, data)
+
 
 def parse_time(text: str) -> time | None:
     """'14:30', '9.30', '2pm', '2:30pm' -> a time; None when it is not one."""

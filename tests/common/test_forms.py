@@ -112,3 +112,12 @@ def test_the_widget_shows_a_datetime_in_uk_time():
         ("starts_at_year", "2031"),
         ("starts_at_time", "12:00"),
     ]
+
+
+def test_a_stored_time_with_seconds_is_unchanged_when_the_minute_is():
+    stored = local(2031, 7, 12, 12).replace(second=41, microsecond=5)
+    data = {"starts_at_day": "12", "starts_at_month": "7", "starts_at_year": "2031"}
+    same = DatesForm({**data, "starts_at_time": "12:00"}, initial={"starts_at": stored})
+    moved = DatesForm({**data, "starts_at_time": "12:01"}, initial={"starts_at": stored})
+    assert "starts_at" not in same.changed_data
+    assert "starts_at" in moved.changed_data
