@@ -10,7 +10,7 @@ are given with their session, event, venue and person loaded.
 import functools
 import hashlib
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef
@@ -68,6 +68,39 @@ def queue_new_booking_message(*, ical_uid: str) -> list[Notification]:
         return []
     kind = Kind.BOOKING_CONFIRMED if booking.waitlisted_at is None else Kind.BOOKING_WAITLISTED
     return queue_booking_messages([booking], kind=kind)
+
+
+# How far back the sweep looks for bookings whose message was never written.
+LOST_MESSAGE_WINDOW = timedelta(days=1)
+
+
+def queue_lost_new_booking_messages(*, now: datetime | None = None) -> int:
+    """Write the new-booking message of bookings whose task was lost; return how many.
+
+    With the database task backend the task commits with the booking. With RQ it is handed to
+    Redis on commit, so a web node dying between the two, or a worker dying in the middle of
+    the task, loses it. A booking (confirmed or waitlisted) made within the last day whose
+    confirmation or waitlist message is still not in the outbox after
+    ``NOTIFICATION_STALE_AFTER`` gets it now; the dedupe key keeps it to one message.
+    """
+    now = now or timezone.now()
+    lost = (
+        Booking.objects.filter(
+            status__in=[Booking.Status.CONFIRMED, Booking.Status.WAITLISTED],
+            created_at__gte=now - LOST_MESSAGE_WINDOW,
+            created_at__lt=now - settings.NOTIFICATION_STALE_AFTER,
+        )
+        .exclude(
+            Exists(
+                Notification.objects.filter(
+                    booking=OuterRef("pk"),
+                    kind__in=[Kind.BOOKING_CONFIRMED, Kind.BOOKING_WAITLISTED],
+                )
+            )
+        )
+        .values_list("ical_uid", flat=True)
+    )
+    return sum(len(queue_new_booking_message(ical_uid=str(uid))) for uid in lost)
 
 
 def queue_booking_messages(

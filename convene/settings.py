@@ -267,12 +267,31 @@ ANYMAIL = {
     if key.startswith("ANYMAIL_")
 }
 
+# Background tasks (docs/scaling.md): the database backend and `manage.py db_worker` by default;
+# TASKS_BACKEND=django_tasks_rq.RQBackend puts the queue on Redis (RQ_URL), worked by
+# `manage.py rqworker default --job-class django_tasks_rq.backend.Job --with-scheduler`.
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")
 TASKS = {
     "default": {
-        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "BACKEND": TASKS_BACKEND,
         # Task ids in time order, so the task table's primary key grows at one edge
         # (common.ids; docs/performance.md). Other backends ignore the option.
         "OPTIONS": {"id_function": "common.ids.time_ordered_uuid"},
+    }
+}
+RQ_BACKEND = "django_tasks_rq.RQBackend"
+if TASKS_BACKEND == RQ_BACKEND:
+    INSTALLED_APPS.append("django_rq")
+RQ_QUEUES = {
+    "default": {
+        "URL": env.str(
+            "RQ_URL",
+            default=CACHES["default"]["LOCATION"]
+            if CACHES["default"]["BACKEND"].endswith("RedisCache")
+            else "redis://127.0.0.1:6379/0",
+        ),
+        # A job that runs longer than this is stopped and counts as failed.
+        "DEFAULT_TIMEOUT": env.int("RQ_JOB_TIMEOUT", default=300),
     }
 }
 
