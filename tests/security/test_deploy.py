@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,13 +11,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# The fewest variables a deployment sets (DEBUG is off and ALLOWED_HOSTS follows SITE_URL
+# unless set); every one is documented in README.md (checked below).
 PRODUCTION = {
-    "DEBUG": "false",
     # 64 characters of varied text: what `check --deploy` accepts as a real key.
     "SECRET_KEY": "prod-7Qm2vX9kL4pT8wZ1nB6yR3cF5hJ0dS2aG7uE4iO9qW1xV6tY8rN3mK5jH0lP",
     "SITE_URL": "https://training.example.org",
-    "ALLOWED_HOSTS": "training.example.org",
     "DATABASE_URL": "postgres://convene@127.0.0.1:5432/convene",
+}
+# The scale-out variables (docs/scaling.md).
+SCALE_OUT = {
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
+    "TASKS_BACKEND": "django_tasks_rq.RQBackend",
+    "RQ_URL": "redis://127.0.0.1:6379/0",
 }
 # Variables a test run may have set (Playwright sets DJANGO_ALLOW_ASYNC_UNSAFE) that a
 # deployment would not.
@@ -27,6 +34,10 @@ SCRUBBED = {
     "CACHE_URL",
     "TRUSTED_PROXY_COUNT",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "TASKS_BACKEND",
+    "RQ_URL",
 }
 
 
@@ -44,20 +55,22 @@ def run_manage(*args: str, **environ: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize(
-    ("preload", "silenced"),
+    ("preload", "silenced", "scale_out"),
     [
         # W021 (no HSTS preload) is silenced on purpose: see settings.py.
-        ("false", 1),
-        ("true", 0),
+        ("false", 1, False),
+        ("true", 0, False),
+        ("false", 1, True),
     ],
 )
-def test_check_deploy_with_production_settings_reports_nothing(preload, silenced):
+def test_check_deploy_with_production_settings_reports_nothing(preload, silenced, scale_out):
     result = run_manage(
         "check",
         "--deploy",
         "--fail-level",
         "WARNING",
         **PRODUCTION,
+        **(SCALE_OUT if scale_out else {}),
         SECURE_HSTS_PRELOAD=preload,
     )
 
@@ -108,3 +121,17 @@ def test_production_logs_are_json_lines():
         "session_id": 3,
         "status": "confirmed",
     }
+
+
+def test_every_variable_a_deployment_sets_is_documented():
+    readme = (ROOT / "README.md").read_text()
+    documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", readme))
+
+    assert {*PRODUCTION, *SCALE_OUT, "SECURE_HSTS_PRELOAD"} <= documented
+
+
+def test_a_public_site_refuses_debug_at_startup():
+    result = run_manage("check", **PRODUCTION, DEBUG="true")
+
+    assert result.returncode != 0
+    assert "DEBUG is on with a public SITE_URL" in result.stderr
