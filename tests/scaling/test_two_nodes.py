@@ -177,23 +177,26 @@ class Cluster:
                 )
             )
         for index in range(2):
-            self.workers.append(
-                self._start(
-                    f"worker-{index}",
-                    [
-                        sys.executable,
-                        "manage.py",
-                        "rqworker",
-                        "default",
-                        "--job-class=django_tasks_rq.backend.Job",
-                        "--worker-class=rq.worker.SimpleWorker",
-                        "--with-scheduler",
-                        f"--name=convene-test-{self.queue_db}-{index}",
-                    ],
-                )
-            )
+            self.start_worker(index)
         for port in self.ports:
             wait_for(lambda port=port: self.healthy(port), timeout=90, what="gunicorn")
+
+    def start_worker(self, index: int) -> None:
+        self.workers.append(
+            self._start(
+                f"worker-{index}",
+                [
+                    sys.executable,
+                    "manage.py",
+                    "rqworker",
+                    "default",
+                    "--job-class=django_tasks_rq.backend.Job",
+                    "--worker-class=rq.worker.SimpleWorker",
+                    "--with-scheduler",
+                    f"--name=convene-test-{self.queue_db}-{index}",
+                ],
+            )
+        )
 
     def healthy(self, port: int) -> bool:
         try:
@@ -380,6 +383,7 @@ def test_two_nodes_and_two_workers_keep_every_rule(cluster):
     )
     cluster.kill(cluster.workers[0])
     assert cluster.workers[0].poll() is not None
+    cluster.start_worker(2)  # what systemd's Restart=always does; the killed job stays lost
 
     def state():
         queued = int(redis_command("LLEN", "rq:queue:default", db=cluster.queue_db)[1:])
