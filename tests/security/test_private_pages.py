@@ -4,6 +4,7 @@ web bookings are rate limited per person (issue 21)."""
 import pytest
 from django.urls import reverse
 
+from accounts.services import issue_api_token
 from booking.models import Booking
 from booking.services import book_session
 from tests.factories import SessionFactory, UserFactory
@@ -69,6 +70,15 @@ def test_the_api_answers_signed_in_callers_with_no_store(client, person, booked)
 
     for path in ("/api/v1/me/", "/api/v1/bookings/", f"/api/v1/bookings/{booked.pk}/"):
         assert_no_store(client.get(path))
+
+
+def test_the_api_answers_bearer_token_callers_with_no_store(client, person, booked):
+    token = issue_api_token(person)
+
+    response = client.get("/api/v1/bookings/", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert_no_store(response)
+    assert response.json()["count"] == 1
 
 
 def test_anonymous_catalogue_pages_stay_cacheable(client, session):
