@@ -6,7 +6,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-test run worker test test-sqlite test-postgres lint format audit bench screenshots static clean
+.PHONY: help install install-test run worker worker-rq test test-sqlite test-postgres lint format audit bench screenshots static clean
 
 help:
 	@echo "make run     - install, migrate, load demo data, serve http://$(HOST):$(PORT) with the worker"
@@ -56,6 +56,10 @@ bench: install-test
 
 worker: install
 	$(PY) manage.py db_worker
+
+# The RQ task backend (TASKS_BACKEND=django_tasks_rq.RQBackend, docs/scaling.md).
+worker-rq: install
+	$(PY) manage.py rqworker default --job-class django_tasks_rq.backend.Job --with-scheduler
 
 test: install-test static
 	$(BIN)/pytest $(PYTEST_ARGS)
