@@ -47,7 +47,7 @@ run: install static
 	$(PY) manage.py load_demo_if_empty
 	@echo "Convene is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the worker)"
 	@trap 'kill 0' INT TERM EXIT; \
-		$(PY) manage.py db_worker & \
+		$(PY) manage.py worker & \
 		$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 # Not part of `make test` or CI: it needs PostgreSQL (BENCH_DATABASE_URL) and a few minutes.
@@ -55,7 +55,7 @@ bench: install-test
 	$(PY) -m bench.run
 
 worker: install
-	$(PY) manage.py db_worker
+	$(PY) manage.py worker
 
 # The RQ task backend (TASKS_BACKEND=django_tasks_rq.RQBackend, docs/scaling.md).
 worker-rq: install

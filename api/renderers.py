@@ -35,3 +35,31 @@ class AttendeeCSVRenderer(BaseRenderer):
 def _cell(value) -> str:
     text = "" if value is None else str(value)
     return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+class TrainingRecordCSVRenderer(AttendeeCSVRenderer):
+    """``me/training-record/?format=csv``: the same columns as the website's download."""
+
+    columns = (
+        ("booking", "Booking"),
+        ("event_title", "Course"),
+        ("starts_at", "Starts"),
+        ("hours", "Hours"),
+        ("certificate_url", "Certificate"),
+        ("refresher_due", "Refresher due"),
+    )
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        rows = [{**row, "event_title": row["event"]["title"]} for row in data]
+        return super().render(rows, accepted_media_type, renderer_context)
+
+
+class PDFRenderer(BaseRenderer):
+    """Lets a client ask for ``application/pdf`` (the certificate); errors are JSON."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        return data

@@ -92,6 +92,8 @@ class EventSerializer(serializers.ModelSerializer):
             "learning_outcomes",
             "programme",
             "themes",
+            "certificate_requires_evaluation",
+            "refresher_months",
         ]
 
 
@@ -347,3 +349,82 @@ class MeSerializer(serializers.ModelSerializer):
         if "trainer" not in data["roles"]:
             del data["trainer_feed_url"]
         return data
+
+
+# After the session.
+
+
+class CheckInCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Six letters and digits; case and spaces are ignored.")
+    url = serializers.URLField(help_text="The check-in page with the code filled in (the QR code).")
+    valid_from = serializers.DateTimeField()
+    valid_until = serializers.DateTimeField()
+
+
+class CheckInSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=32, trim_whitespace=True)
+
+
+class CheckedInSerializer(serializers.Serializer):
+    booking = serializers.IntegerField(source="pk")
+    session = serializers.IntegerField(source="session_id")
+    attendance = serializers.CharField()
+
+
+class EvaluationQuestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["rating", "text"])
+
+
+class EvaluationSerializer(serializers.Serializer):
+    questions = EvaluationQuestionSerializer(many=True)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+
+
+class EvaluationAnswersSerializer(serializers.Serializer):
+    answers = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text="Question id to a whole number from 1 to 5 (rating) or text. Every rating "
+        "question must be answered.",
+    )
+
+
+class QuestionSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["rating", "text"])
+    count = serializers.IntegerField()
+    mean = serializers.FloatField(allow_null=True, required=False, help_text="Ratings only.")
+    answers = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Text only, without names."
+    )
+
+    def to_representation(self, question):
+        data = super().to_representation(question)
+        data.pop("answers" if question.kind == "rating" else "mean")
+        return data
+
+
+class EvaluationSummarySerializer(serializers.Serializer):
+    session = serializers.IntegerField()
+    attended = serializers.IntegerField()
+    responses = serializers.IntegerField()
+    questions = QuestionSummarySerializer(many=True)
+
+
+class TrainingRecordSerializer(serializers.Serializer):
+    booking = serializers.IntegerField(source="booking.pk")
+    event = EventSummarySerializer(source="session.event")
+    starts_at = serializers.DateTimeField(source="session.starts_at")
+    ends_at = serializers.DateTimeField(source="session.ends_at")
+    hours = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
+    certificate_url = serializers.SerializerMethodField()
+    certificate_available = serializers.BooleanField(
+        help_text="False while the course waits for your evaluation."
+    )
+    refresher_due = serializers.DateField(allow_null=True)
+
+    def get_certificate_url(self, row) -> str:
+        path = reverse("api_v1:booking-certificate", args=[row.booking.pk])
+        return self.context["request"].build_absolute_uri(path)

@@ -21,6 +21,19 @@ v1 = [
         views.SessionAttendeesView.as_view(),
         name="session-attendees",
     ),
+    path(
+        "sessions/<int:pk>/check-in-code/",
+        views.SessionCheckInCodeView.as_view(),
+        name="session-check-in-code",
+    ),
+    path(
+        "sessions/<int:pk>/check-in/", views.SessionCheckInView.as_view(), name="session-check-in"
+    ),
+    path(
+        "sessions/<int:pk>/evaluation-summary/",
+        views.SessionEvaluationSummaryView.as_view(),
+        name="session-evaluation-summary",
+    ),
     path("bookings/", views.BookingListView.as_view(), name="booking-list"),
     path("bookings/<int:pk>/", views.BookingDetailView.as_view(), name="booking-detail"),
     path("bookings/<int:pk>/cancel/", views.BookingCancelView.as_view(), name="booking-cancel"),
@@ -29,7 +42,18 @@ v1 = [
         views.BookingAttendanceView.as_view(),
         name="booking-attendance",
     ),
+    path(
+        "bookings/<int:pk>/evaluation/",
+        views.BookingEvaluationView.as_view(),
+        name="booking-evaluation",
+    ),
+    path(
+        "bookings/<int:pk>/certificate/",
+        views.BookingCertificateView.as_view(),
+        name="booking-certificate",
+    ),
     path("me/", views.MeView.as_view(), name="me"),
+    path("me/training-record/", views.TrainingRecordView.as_view(), name="training-record"),
 ]
 
 urlpatterns = [

@@ -6,8 +6,11 @@ Something a caller may not see (an unpublished programme, someone else's booking
 
 from functools import cached_property
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -27,15 +30,20 @@ from api.filters import AttendeeFilter, BookingFilter, EventFilter, SessionFilte
 from api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from api.idempotency import idempotent
 from api.permissions import IsCoordinator, ReadAnyoneWriteCoordinator
-from api.renderers import AttendeeCSVRenderer
+from api.renderers import AttendeeCSVRenderer, PDFRenderer, TrainingRecordCSVRenderer
 from api.schema import READ_LIST, READ_ONE, WRITE, error_responses
 from api.throttles import AnonThrottle, BookingThrottle, UserThrottle
+from booking import rules as booking_rules
 from booking import services as booking_services
+from booking.certificates import certificate_filename, certificate_for
 from booking.models import Booking
 from booking.queries import (
     annotate_waitlist_position,
     bookings_visible_to,
+    evaluation_form,
+    evaluation_summary,
     sessions_with_availability,
+    training_record,
     with_viewer,
 )
 from events import services as event_services
@@ -516,3 +524,201 @@ class MeView(ApiView):
 
     def get(self, request):
         return Response(self.get_serializer(request.user).data)
+
+
+# After the session: check-in, evaluation, certificates, training record.
+
+
+def session_with_register(view: ApiView, pk: int) -> Session:
+    """The session, if the caller may see its register (its trainers, coordinators); a 404
+    for anyone else, as for a session that does not exist."""
+    user = view.request.user
+    session = Session.objects.annotate(viewer_is_trainer=trainer_flag(user)).filter(pk=pk).first()
+    if session is None or not user.has_perm("booking.see_register", session):
+        raise exceptions.NotFound("No Session matches the given query.")
+    return session
+
+
+def own_booking(view: ApiView, pk: int) -> Booking:
+    """The caller's own booking; anyone else's is a 404 (coordinators' too)."""
+    booking = (
+        Booking.objects.select_related("session__event")
+        .filter(pk=pk, person_id=view.request.user.pk)
+        .first()
+    )
+    if booking is None:
+        raise exceptions.NotFound("No Booking matches the given query.")
+    return booking
+
+
+class PersonalApiView(ApiView):
+    """Answers that carry personal data are never stored by a browser or a proxy."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        add_never_cache_headers(response)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+@extend_schema(
+    summary="A session's check-in code (its trainers, coordinators)",
+    description="The code people type, or scan as a QR code from the register, to mark "
+    "themselves attended; valid from 30 minutes before the start to the end. Readable at "
+    "any time.",
+    responses={200: serializers.CheckInCodeSerializer, **error_responses(*READ_ONE)},
+)
+class SessionCheckInCodeView(PersonalApiView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = serializers.CheckInCodeSerializer
+
+    def get(self, request, pk: int):
+        session = session_with_register(self, pk)
+        code = booking_rules.check_in_code(session)
+        valid_from, valid_until = booking_rules.check_in_window(session)
+        url = request.build_absolute_uri(f"{reverse('booking:check_in', args=[pk])}?code={code}")
+        data = {"code": code, "url": url, "valid_from": valid_from, "valid_until": valid_until}
+        return Response(self.get_serializer(data).data)
+
+
+@extend_schema(
+    summary="Check yourself in",
+    description="With a confirmed place and the session's code, marks you attended. "
+    "Refused in this order: outside the check-in window or for a cancelled session, 409 "
+    "`check_in_closed`; a wrong code, 400 `invalid_code`; no confirmed place, 409 "
+    "`not_confirmed`. Checking in again is harmless.",
+    request=serializers.CheckInSerializer,
+    responses={200: serializers.CheckedInSerializer, **error_responses(*WRITE)},
+    examples=[OpenApiExample("Code", request_only=True, value={"code": "K7X9QP"})],
+)
+class SessionCheckInView(ApiView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [*ApiView.throttle_classes, BookingThrottle]
+    serializer_class = serializers.CheckInSerializer
+
+    def post(self, request, pk: int):
+        code = validated(serializers.CheckInSerializer, request.data)["code"]
+        booking = booking_services.check_in(Session(pk=pk), person=request.user, code=code)
+        return Response(serializers.CheckedInSerializer(booking).data)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Your evaluation of a session",
+        description="The course's questions, and when you sent your answers (null before). "
+        "Open from the moment you are marked attended; before that 409 `not_attended`.",
+        responses={200: serializers.EvaluationSerializer, **error_responses(404, 409)},
+    ),
+    post=extend_schema(
+        summary="Send your evaluation",
+        description="Once per booking: again is 409 `already_submitted`. Ratings are whole "
+        "numbers from 1 to 5 and must all be answered; text may be left out. Where the course "
+        "asks for it, this unlocks the certificate, and the thank-you email links it.",
+        request=serializers.EvaluationAnswersSerializer,
+        responses={201: serializers.EvaluationSerializer, **error_responses(*WRITE)},
+        examples=[
+            OpenApiExample(
+                "Answers",
+                request_only=True,
+                value={"answers": {"1": 2, "2": 4, "3": 5, "4": "Ask the child first."}},
+            )
+        ],
+    ),
+)
+class BookingEvaluationView(PersonalApiView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = serializers.EvaluationSerializer
+
+    def get(self, request, pk: int):
+        form = evaluation_form(own_booking(self, pk))
+        return Response(self.get_serializer(form).data)
+
+    def post(self, request, pk: int):
+        booking = own_booking(self, pk)
+        answers = validated(serializers.EvaluationAnswersSerializer, request.data)["answers"]
+        booking_services.submit_evaluation(booking, by=request.user, answers=answers)
+        form = evaluation_form(booking)
+        return Response(self.get_serializer(form).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    summary="A session's evaluation summary (its trainers, coordinators)",
+    description="Per question the count and mean (ratings) or the answers without names "
+    "(text), from the people marked attended.",
+    responses={200: serializers.EvaluationSummarySerializer, **error_responses(*READ_ONE)},
+)
+class SessionEvaluationSummaryView(ApiView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = serializers.EvaluationSummarySerializer
+
+    def get(self, request, pk: int):
+        session = session_with_register(self, pk)
+        summary = evaluation_summary(Booking.objects.filter(session=session))
+        data = {
+            "session": session.pk,
+            "attended": summary.attended,
+            "responses": summary.responses,
+            "questions": summary.questions,
+        }
+        return Response(self.get_serializer(data).data)
+
+
+@extend_schema(
+    summary="A certificate of attendance (PDF)",
+    description="For the booking's person (and coordinators), once marked attended and, "
+    "where the course requires it, once the evaluation is sent: 409 `not_attended` or "
+    "`evaluation_required` before. Available while the session is still running.",
+    responses={
+        (200, "application/pdf"): OpenApiTypes.BINARY,
+        **error_responses(404, 409),
+    },
+)
+class BookingCertificateView(PersonalApiView):
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [JSONRenderer, PDFRenderer]
+
+    def get(self, request, pk: int):
+        booking = get_object_or_404(visible_bookings(self), pk=pk)
+        if not request.user.has_perm("booking.have_certificate", booking):
+            raise exceptions.NotFound("No Booking matches the given query.")
+        response = HttpResponse(certificate_for(booking), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{certificate_filename(booking)}"'
+        return response
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Your training record",
+        description="Every session you attended, latest first, with its hours, the "
+        "certificate's address and when a refresher is due (the UK date of the start plus the "
+        "course's `refresher_months`, clamped to the month's last day; null when the course "
+        "has none). `?format=csv` gives every row as CSV.",
+        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"])],
+        responses={
+            (200, "application/json"): serializers.TrainingRecordSerializer(many=True),
+            (200, "text/csv"): OpenApiTypes.STR,
+            **error_responses(*READ_LIST),
+        },
+    )
+)
+class TrainingRecordView(PersonalApiView, generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [JSONRenderer, TrainingRecordCSVRenderer]
+    serializer_class = serializers.TrainingRecordSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return []
+        return training_record(self.request.user)
+
+    def paginate_queryset(self, queryset):
+        if self.request.accepted_renderer.format == "csv":
+            return None
+        return super().paginate_queryset(queryset)
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        if request.accepted_renderer.format == "csv":
+            response["Content-Disposition"] = 'attachment; filename="training-record.csv"'
+        return response

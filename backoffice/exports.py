@@ -19,8 +19,8 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from backoffice.pdf_fonts import pdf_fonts
 from backoffice.registers import RegisterRow
+from common.pdf_fonts import pdf_fonts
 from events.models import Session
 
 COLUMNS = (

@@ -8,7 +8,7 @@ the same answer as for a session that does not exist.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.rules import is_coordinator
 from audit.services import record
-from backoffice.certificates import certificate_filename, certificate_pdf
 from backoffice.charts import percentage_chart
 from backoffice.exports import register_csv, register_xlsx, sign_in_sheet_pdf
 from backoffice.forms import AttendanceForm, ReportFilterForm
@@ -24,8 +23,10 @@ from backoffice.queries import trained_sessions_with_counts, trainer_names
 from backoffice.registers import register_rows
 from backoffice.reports import ReportFilters, partnership_report, report_csv
 from booking import rules, services
+from booking.certificates import certificate_filename, certificate_for
+from booking.errors import EvaluationRequired, NotAttended
 from booking.models import Booking
-from booking.queries import registers_for, sessions_with_availability
+from booking.queries import bookings_visible_to, registers_for, sessions_with_availability
 from common.errors import DomainError
 from common.http import download
 
@@ -135,13 +136,18 @@ def export_pdf(request, pk: int):
 
 @login_required
 def certificate(request, pk: int):
-    booking = get_object_or_404(
-        Booking.objects.confirmed()
-        .filter(person=request.user, attendance=Booking.Attendance.ATTENDED)
-        .select_related("session__event", "person"),
-        pk=pk,
-    )
-    content = certificate_pdf(booking, trainers=trainer_names(booking.session))
+    """The certificate PDF for its person (or a coordinator), once it is unlocked; before the
+    evaluation that unlocks it, the person is taken to the evaluation."""
+    booking = get_object_or_404(bookings_visible_to(request.user), pk=pk)
+    try:
+        content = certificate_for(booking)
+    except EvaluationRequired as error:
+        if booking.person_id != request.user.pk:
+            raise Http404 from error
+        messages.info(request, error.detail)
+        return redirect("booking:evaluate", booking.pk)
+    except NotAttended as error:
+        raise Http404 from error
     return download(content, content_type="application/pdf", filename=certificate_filename(booking))
 
 

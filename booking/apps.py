@@ -10,11 +10,17 @@ class BookingConfig(AppConfig):
 
     def ready(self) -> None:
         from booking import messages
+        from common.periodic import register
         from notifications.services import register_renderer
 
         # The outbox knows no booking: booking says how to render its messages again when
         # one failed to render and a coordinator retries it.
         register_renderer(messages.BOOKING_KINDS, messages.render_again)
+        # What the worker does every minute (`manage.py worker`); each is sent once per booking.
+        register("reminders", messages.queue_reminders)
+        register("evaluation_requests", messages.queue_evaluation_requests)
+        register("evaluation_reminders", messages.queue_evaluation_reminders)
+        register("refresher_reminders", messages.queue_refresher_reminders)
         post_migrate.connect(restore_sqlite_waitlist_triggers, sender=self)
 
 

@@ -67,3 +67,32 @@ class NotLateCancellation(BookingError):
 class SamePerson(BookingError):
     code = "same_person"
     default_detail = "The place already belongs to this person."
+
+
+# After the session: check-in, evaluation, certificates.
+
+
+class CheckInClosed(BookingError):
+    code = "check_in_closed"
+    default_detail = "Check-in is open from 30 minutes before the session starts until it ends."
+
+
+class InvalidCode(BookingError):
+    code = "invalid_code"
+    status = 400
+    default_detail = "That is not this session's check-in code. Check it and try again."
+
+
+class NotAttended(BookingError):
+    code = "not_attended"
+    default_detail = "This is only available once you have been marked as attended."
+
+
+class AlreadySubmitted(BookingError):
+    code = "already_submitted"
+    default_detail = "You have already sent your evaluation of this session."
+
+
+class EvaluationRequired(BookingError):
+    code = "evaluation_required"
+    default_detail = "Your certificate is ready once you have sent your evaluation."

@@ -20,10 +20,11 @@ from django.utils import timezone
 from booking import rules
 from booking.calendar import invitation
 from booking.models import Booking
-from booking.queries import waitlist_position
+from booking.queries import refresher_candidates, waitlist_position
 from common.text import one_line
 from events.calendar import session_url
 from events.models import Session
+from events.queries import refresher_due
 from notifications.kinds import Kind
 from notifications.models import Notification
 from notifications.services import Message, absolute_url, queue, queued_keys, render_message
@@ -47,9 +48,17 @@ SUBJECTS = {
     Kind.REMINDER: "Reminder: {title}, {day}",
 }
 
+# After the session: sent once per booking each, to people marked attended.
+AFTER_SESSION_KINDS = (
+    Kind.CERTIFICATE_AVAILABLE,
+    Kind.EVALUATION_REQUEST,
+    Kind.EVALUATION_REMINDER,
+    Kind.EVALUATION_THANKS,
+    Kind.REFRESHER_REMINDER,
+)
 # Kinds sent once per booking, whatever happens to it later.
-ONCE_PER_BOOKING = (Kind.REMINDER, Kind.CERTIFICATE_AVAILABLE)
-BOOKING_KINDS = (*SUBJECTS, Kind.CERTIFICATE_AVAILABLE)
+ONCE_PER_BOOKING = (Kind.REMINDER, *AFTER_SESSION_KINDS)
+BOOKING_KINDS = (*SUBJECTS, *AFTER_SESSION_KINDS)
 
 
 # Queueing (in the worker).
@@ -107,8 +116,8 @@ def queue_booking_messages(
     bookings: Iterable[Booking], *, kind: str, changes: dict | None = None, reason: str = ""
 ) -> list[Notification]:
     """Render and queue one message of this kind per booking, skipping any already queued."""
-    if kind == Kind.CERTIFICATE_AVAILABLE:
-        render = certificate_content
+    if kind in AFTER_SESSION_KINDS:
+        render = functools.partial(after_session_content, kind=kind)
     else:
         render = functools.partial(booking_content, kind=kind, changes=changes, reason=reason)
     return _queue_for_bookings(
@@ -121,7 +130,7 @@ def queue_messages_for(
 ) -> list[Notification]:
     """``queue_booking_messages`` for bookings named by id (what the background task has)."""
     bookings = _bookings().filter(pk__in=booking_ids)
-    if kind == Kind.CERTIFICATE_AVAILABLE:
+    if kind in AFTER_SESSION_KINDS:
         bookings = bookings.confirmed().filter(attendance=Booking.Attendance.ATTENDED)
     return queue_booking_messages(bookings, kind=kind, changes=changes, reason=reason)
 
@@ -176,6 +185,68 @@ def queue_reminders(*, now: datetime | None = None) -> list[Notification]:
     return queue_booking_messages(bookings, kind=Kind.REMINDER)
 
 
+def queue_evaluation_requests(*, now: datetime | None = None) -> list[Notification]:
+    """Ask everyone marked attended at a session that has ended to evaluate it, once each.
+
+    A session that ended more than ``EVALUATION_REQUEST_WITHIN`` ago is left alone, so a worker
+    starting on old data (or demo history) sends nothing about sessions long past; people
+    marked attended after the end are asked in the next round.
+    """
+    now = now or timezone.now()
+    bookings = (
+        _attended_without_evaluation()
+        .filter(
+            session__ends_at__lte=now,
+            session__ends_at__gt=now - settings.EVALUATION_REQUEST_WITHIN,
+        )
+        .exclude(_has_message(Kind.EVALUATION_REQUEST))
+    )
+    return queue_booking_messages(bookings, kind=Kind.EVALUATION_REQUEST)
+
+
+def queue_evaluation_reminders(*, now: datetime | None = None) -> list[Notification]:
+    """Remind, once, whoever has not evaluated ``EVALUATION_REMINDER_AFTER`` after being asked."""
+    now = now or timezone.now()
+    asked = Notification.objects.filter(
+        booking=OuterRef("pk"),
+        kind=Kind.EVALUATION_REQUEST,
+        created_at__lte=now - settings.EVALUATION_REMINDER_AFTER,
+    )
+    bookings = _attended_without_evaluation().filter(Exists(asked))
+    bookings = bookings.exclude(_has_message(Kind.EVALUATION_REMINDER))
+    return queue_booking_messages(bookings, kind=Kind.EVALUATION_REMINDER)
+
+
+def queue_refresher_reminders(*, now: datetime | None = None) -> list[Notification]:
+    """Tell people, once, ``REFRESHER_REMINDER_LEAD`` before their training falls due.
+
+    Only the latest attended session of each course counts for a person, and nobody who has
+    already booked a later session of the course is reminded.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    bookings = refresher_candidates().exclude(_has_message(Kind.REFRESHER_REMINDER))
+    due_soon = [
+        booking
+        for booking in bookings
+        if today <= refresher_due(booking.session) <= today + settings.REFRESHER_REMINDER_LEAD
+    ]
+    return queue_booking_messages(due_soon, kind=Kind.REFRESHER_REMINDER)
+
+
+def _attended_without_evaluation():
+    return (
+        _bookings()
+        .confirmed()
+        .filter(attendance=Booking.Attendance.ATTENDED, session__status=Session.Status.SCHEDULED)
+        .filter(evaluation__isnull=True)
+    )
+
+
+def _has_message(kind: str) -> Exists:
+    return Exists(Notification.objects.filter(booking=OuterRef("pk"), kind=kind))
+
+
 def dedupe_key(kind: str, booking: Booking) -> str:
     """One message per kind, booking and calendar version; some kinds once per booking.
 
@@ -195,8 +266,8 @@ def render_again(notification: Notification) -> Message:
     a message rendered again describes the session as it is now.
     """
     booking = _bookings().get(pk=notification.booking_id)
-    if notification.kind == Kind.CERTIFICATE_AVAILABLE:
-        return certificate_content(booking)
+    if notification.kind in AFTER_SESSION_KINDS:
+        return after_session_content(booking, kind=notification.kind)
     return booking_content(booking, kind=notification.kind)
 
 
@@ -301,16 +372,32 @@ def booking_content(booking: Booking, *, kind: str, changes=None, reason: str = 
     return render_message(kind, context, subject=subject, calendar_method=method, calendar=ics)
 
 
-def certificate_content(booking: Booking) -> Message:
-    """Thank an attendee, link their certificate of attendance and ask for feedback."""
+AFTER_SESSION_SUBJECTS = {
+    Kind.CERTIFICATE_AVAILABLE: "Your certificate of attendance: {about}",
+    Kind.EVALUATION_REQUEST: "How was it? Tell us about {about}",
+    Kind.EVALUATION_REMINDER: "Reminder: tell us about {about}",
+    Kind.EVALUATION_THANKS: "Thank you, and your certificate: {about}",
+    Kind.REFRESHER_REMINDER: "Your training is due for a refresher: {title}",
+}
+
+
+def after_session_content(booking: Booking, *, kind: str) -> Message:
+    """Thank an attendee, ask for (or thank them for) their evaluation, link the certificate,
+    or remind them that a refresher is due, with the course's next sessions."""
+    session = booking.session
+    due = refresher_due(session)
     context = _booking_context(booking) | {
-        "kind": Kind.CERTIFICATE_AVAILABLE,
+        "kind": kind,
         "certificate_url": absolute_url(reverse("staff:certificate", args=[booking.pk])),
+        "evaluation_url": absolute_url(reverse("booking:evaluate", args=[booking.pk])),
+        "training_record_url": absolute_url(reverse("booking:training_record")),
+        "course_url": absolute_url(reverse("events:event", args=[session.event.slug])),
+        "certificate_needs_evaluation": session.event.certificate_requires_evaluation,
+        "refresher_due": due,
     }
-    about = f"{context['title']}, {_day(booking.session)}"
-    context["feedback_subject"] = f"Feedback: {about}"
-    subject = f"Your certificate of attendance: {about}"
-    return render_message(Kind.CERTIFICATE_AVAILABLE, context, subject=subject)
+    about = f"{context['title']}, {_day(session)}"
+    subject = AFTER_SESSION_SUBJECTS[kind].format(about=about, title=context["title"])
+    return render_message(kind, context, subject=subject)
 
 
 def attendee_message_content(booking: Booking, *, subject: str, body: str) -> Message:

@@ -137,3 +137,42 @@ class SessionWaitlist(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}: {self.waitlisted} waitlisted"
+
+
+class Evaluation(models.Model):
+    """A person's answers about a session they attended: at most one per booking."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="evaluation")
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["submitted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Evaluation of booking {self.booking_id}"
+
+
+class EvaluationAnswer(models.Model):
+    """One answer: a rating from 1 to 5, or free text (shown to trainers without a name)."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(
+        "events.EvaluationQuestion", on_delete=models.PROTECT, related_name="answers"
+    )
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["question__position", "question_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation", "question"], name="one_answer_per_question"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
+                name="evaluation_rating_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question}: {self.rating if self.rating is not None else self.text}"

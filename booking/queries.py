@@ -1,9 +1,13 @@
 """Reusable reads about bookings and availability."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import (
+    Avg,
     Case,
     Count,
     Exists,
@@ -19,14 +23,18 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Greatest
+from django.utils import timezone
 
 from accounts.rules import is_coordinator
-from booking.models import Booking
-from events.models import Session
+from booking import errors, rules
+from booking.models import Booking, Evaluation, EvaluationAnswer
+from events.models import EvaluationQuestion, Session
 from events.queries import (
     SESSION_CHANGES,
     FeedState,
+    evaluation_questions,
     feed_start,
+    refresher_due,
     sessions_for_calendar,
     trainer_flag,
 )
@@ -205,3 +213,187 @@ def bookings_state(bookings: QuerySet, *, kind: str, now: datetime) -> FeedState
         **{f"session__{path}": Max(f"session__{path}") for path in SESSION_CHANGES},
     )
     return FeedState.of(kind, values, now=now)
+
+
+# After the session.
+
+
+def with_evaluation(bookings: QuerySet) -> QuerySet:
+    """Annotate ``evaluation_submitted_at`` (None before the evaluation), which
+    ``booking.rules.has_evaluation`` reads instead of asking again."""
+    return bookings.annotate(
+        evaluation_submitted_at=Subquery(
+            Evaluation.objects.filter(booking=OuterRef("pk")).values("submitted_at")[:1]
+        )
+    )
+
+
+def attended_bookings(person) -> QuerySet:
+    """The person's attended sessions, latest first, with event and evaluation loaded."""
+    bookings = (
+        Booking.objects.confirmed()
+        .filter(person=person, attendance=Booking.Attendance.ATTENDED)
+        .select_related("session__event", "session__venue")
+        .order_by("-session__starts_at", "-pk")
+    )
+    return with_evaluation(bookings)
+
+
+@dataclass(frozen=True)
+class TrainingRecordRow:
+    booking: Booking
+    hours: Decimal
+    certificate_available: bool
+    evaluated: bool
+    refresher_due: date | None
+
+    @property
+    def session(self) -> Session:
+        return self.booking.session
+
+
+def training_record(person) -> list[TrainingRecordRow]:
+    """What a practitioner can show an employer or inspector: each session attended, its
+    hours, whether the certificate is there, and when the training should be refreshed."""
+    return [
+        TrainingRecordRow(
+            booking=booking,
+            hours=hours_of(booking.session),
+            certificate_available=rules.certificate_unlocked(booking),
+            evaluated=booking.evaluation_submitted_at is not None,
+            refresher_due=refresher_due(booking.session),
+        )
+        for booking in attended_bookings(person)
+    ]
+
+
+def hours_of(session: Session) -> Decimal:
+    """The session's length in hours, to the hundredth (2 h 30 min is 2.50)."""
+    seconds = Decimal(int(session.duration.total_seconds()))
+    return (seconds / 3600).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class EvaluationForm:
+    questions: list[EvaluationQuestion]
+    evaluation: Evaluation | None
+
+    @property
+    def submitted_at(self) -> datetime | None:
+        return self.evaluation.submitted_at if self.evaluation else None
+
+
+def evaluation_form(booking: Booking) -> EvaluationForm:
+    """The questions a person answers about their booking, and their answers once sent.
+
+    Open from the moment they are marked attended (so that people can answer before they
+    leave the room); before that ``NotAttended``. Needs ``booking.session.event`` loaded.
+    """
+    if not rules.is_attended(booking):
+        raise errors.NotAttended(
+            "You can evaluate the session once you have been marked as attended."
+        )
+    evaluation = Evaluation.objects.filter(booking=booking).prefetch_related("answers").first()
+    return EvaluationForm(
+        questions=evaluation_questions(booking.session.event), evaluation=evaluation
+    )
+
+
+def refresher_candidates() -> QuerySet:
+    """Each person's latest attended booking of every course that has a refresher period,
+    unless they have already booked (or attended) a later session of that course."""
+    later = Booking.objects.filter(
+        person=OuterRef("person"),
+        session__event=OuterRef("session__event"),
+        session__starts_at__gt=OuterRef("session__starts_at"),
+        status__in=[Booking.Status.CONFIRMED, Booking.Status.WAITLISTED],
+    ).exclude(attendance=Booking.Attendance.ABSENT)
+    return (
+        Booking.objects.confirmed()
+        .filter(
+            attendance=Booking.Attendance.ATTENDED,
+            session__event__refresher_months__isnull=False,
+            person__is_active=True,
+        )
+        .exclude(Exists(later))
+        .select_related("person__organisation", "session__event", "session__venue")
+        .prefetch_related("session__event__themes")
+        .order_by("session__starts_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class RefresherRow:
+    booking: Booking
+    due: date
+    overdue: bool
+
+
+def refreshers_due(*, now: datetime | None = None, lead=None) -> list[RefresherRow]:
+    """People whose training falls due within ``lead`` (``REFRESHER_REMINDER_LEAD``) or is
+    overdue, soonest first: the coordinators' list by organisation and sector."""
+    today = timezone.localdate(now or timezone.now())
+    lead = settings.REFRESHER_REMINDER_LEAD if lead is None else lead
+    rows = []
+    for booking in refresher_candidates():
+        due = refresher_due(booking.session)
+        if due <= today + lead:
+            rows.append(RefresherRow(booking=booking, due=due, overdue=due < today))
+    return sorted(rows, key=lambda row: (row.due, row.booking.pk))
+
+
+@dataclass
+class QuestionSummary:
+    id: int
+    text: str
+    kind: str
+    count: int = 0
+    mean: float | None = None
+    answers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EvaluationSummary:
+    attended: int
+    responses: int
+    questions: list[QuestionSummary]
+
+    @property
+    def response_rate(self) -> int | None:
+        return round(100 * self.responses / self.attended) if self.attended else None
+
+
+def evaluation_summary(bookings: QuerySet) -> EvaluationSummary:
+    """Answers to the evaluations of these bookings (a session's, a course's, a theme's): per
+    question the count and mean rating, or the free-text answers in alphabetical order, never
+    with a name. Three queries, however many answers."""
+    attended = bookings.filter(
+        status=Booking.Status.CONFIRMED, attendance=Booking.Attendance.ATTENDED
+    )
+    responses = Evaluation.objects.filter(booking__in=attended).count()
+    answers = EvaluationAnswer.objects.filter(evaluation__booking__in=attended)
+    questions: dict[int, QuestionSummary] = {}
+    ratings = (
+        answers.order_by()
+        .values("question", "question__text", "question__kind", "question__position")
+        .annotate(count=Count("pk"), mean=Avg("rating"))
+        .order_by("question__position", "question")
+    )
+    for row in ratings:
+        questions[row["question"]] = QuestionSummary(
+            id=row["question"],
+            text=row["question__text"],
+            kind=row["question__kind"],
+            count=row["count"],
+            mean=round(row["mean"], 1) if row["mean"] is not None else None,
+        )
+    for question_id, text in (
+        answers.filter(question__kind=EvaluationQuestion.Kind.TEXT)
+        .exclude(text="")
+        .order_by("text")
+        .values_list("question", "text")
+    ):
+        questions[question_id].answers.append(text)
+    return EvaluationSummary(
+        attended=attended.count(), responses=responses, questions=list(questions.values())
+    )

@@ -9,16 +9,19 @@ its tag, the booking service) and ``bookable_now(now)``, the same rule as a filt
 (the website's and the API's "available" filters). Both read the booking window.
 """
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 import rules
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts.rules import is_coordinator
-from booking.models import Booking
+from booking.models import Booking, Evaluation
 from events.models import Session
 from events.rules import is_trainer_of
 
@@ -61,6 +64,15 @@ rules.add_perm("booking.see_register", may_see_register)
 rules.add_perm("booking.see_join_url", may_see_join_url)
 rules.add_perm("booking.see_booking", may_see_booking)
 
+# After the session: the person evaluates their own booking; the certificate is theirs (and
+# coordinators'); a session's evaluation summary is for those who see its register.
+may_evaluate = owns_booking
+may_have_certificate = owns_booking | is_coordinator
+may_see_evaluation_summary = may_see_register
+rules.add_perm("booking.evaluate", may_evaluate)
+rules.add_perm("booking.have_certificate", may_have_certificate)
+rules.add_perm("booking.see_evaluation_summary", may_see_evaluation_summary)
+
 
 def holder_may_see_join_url(booking: Booking) -> bool:
     """``may_see_join_url`` for the booking's own person, whose place is known: the messages
@@ -78,6 +90,70 @@ def may_still_cancel(booking: Booking, now: datetime) -> bool:
 def attendance_open(session: Session, now: datetime) -> bool:
     """Attendance can be marked from the (UK) day of the session."""
     return timezone.localdate(now) >= timezone.localdate(session.starts_at)
+
+
+# After the session.
+
+# Check-in codes avoid letters and digits that are easily confused (0/O, 1/I/L, 5/S, 2/Z).
+CHECK_IN_ALPHABET = "346789ABCDEFGHJKMNPQRTUVWXY"
+CHECK_IN_CODE_LENGTH = 6
+
+
+def check_in_window(session: Session) -> tuple[datetime, datetime]:
+    """When people can check themselves in: from ``CHECK_IN_OPENS_BEFORE`` the start to the end."""
+    return session.starts_at - settings.CHECK_IN_OPENS_BEFORE, session.ends_at
+
+
+def check_in_open(session: Session, now: datetime) -> bool:
+    valid_from, valid_until = check_in_window(session)
+    return not session.is_cancelled and valid_from <= now < valid_until
+
+
+def check_in_code(session: Session) -> str:
+    """The session's check-in code: six characters derived from its calendar UID.
+
+    Derived, not stored: the same for the session's whole life, different for every session,
+    and not guessable without the site's secret key.
+    """
+    digest = salted_hmac("convene.check-in", str(session.uid), algorithm="sha256").digest()
+    number = int.from_bytes(digest[:8], "big")
+    characters = []
+    for _ in range(CHECK_IN_CODE_LENGTH):
+        number, index = divmod(number, len(CHECK_IN_ALPHABET))
+        characters.append(CHECK_IN_ALPHABET[index])
+    return "".join(characters)
+
+
+def normalise_code(code: str) -> str:
+    """What people type: any case, with spaces or dashes ("k7x-9qp")."""
+    return "".join(character for character in str(code).upper() if character.isalnum())
+
+
+def check_in_code_matches(session: Session, code: str) -> bool:
+    return hmac.compare_digest(normalise_code(code), check_in_code(session))
+
+
+def is_attended(booking: Booking) -> bool:
+    return (
+        booking.status == Booking.Status.CONFIRMED
+        and booking.attendance == Booking.Attendance.ATTENDED
+    )
+
+
+def has_evaluation(booking: Booking) -> bool:
+    """Whether the booking's evaluation was submitted (reads ``evaluation_submitted_at`` when
+    the query annotated it)."""
+    if hasattr(booking, "evaluation_submitted_at"):
+        return booking.evaluation_submitted_at is not None
+    return Evaluation.objects.filter(booking=booking).exists()
+
+
+def certificate_unlocked(booking: Booking) -> bool:
+    """The certificate is there once the person attended and, where the course asks for it
+    (the default), has sent their evaluation. Needs ``booking.session.event`` loaded."""
+    if not is_attended(booking):
+        return False
+    return not booking.session.event.certificate_requires_evaluation or has_evaluation(booking)
 
 
 # Availability.

@@ -23,7 +23,7 @@ from accounts.rules import is_coordinator
 from audit.services import record
 from booking import errors, rules
 from booking.messages import session_change_messages
-from booking.models import Booking, SessionWaitlist
+from booking.models import Booking, Evaluation, EvaluationAnswer, SessionWaitlist
 from booking.queries import count_of
 from booking.tasks import (
     later,
@@ -37,6 +37,7 @@ from common.errors import InvalidValue, NotAllowed
 from common.sql import PreparedQuery, insert_together
 from common.tasks import enqueued
 from events.models import Session
+from events.queries import evaluation_questions
 from events.services import validate_session
 from notifications.kinds import Kind
 from notifications.services import Message, suppressed
@@ -248,22 +249,126 @@ def mark_attendance(booking: Booking, *, attendance: str, by, now=None) -> Booki
             raise errors.NotConfirmed()
         if not rules.attendance_open(session, now):
             raise errors.AttendanceTooEarly()
-        newly_attended = (
-            attendance == Booking.Attendance.ATTENDED
-            and booking.attendance != Booking.Attendance.ATTENDED
-        )
-        booking.attendance = attendance
-        booking.attendance_marked_at = now
-        booking.attendance_marked_by = by
-        booking.save(update_fields=["attendance", "attendance_marked_at", "attendance_marked_by"])
-        record("booking.attendance_marked", actor=by, target=booking, attendance=attendance)
-        if newly_attended:
-            later(
-                write_booking_messages,
-                booking_ids=[booking.pk],
-                kind=Kind.CERTIFICATE_AVAILABLE,
+        _set_attendance(booking, attendance, by=by, now=now, event=session.event)
+    return booking
+
+
+def check_in(session: Session, *, person, code: str, now=None) -> Booking:
+    """Mark the person attended with the session's check-in code (their own phone, say).
+
+    Refused, in this order: outside the check-in window or for a cancelled session
+    (``check_in_closed``), a wrong code (``invalid_code``), no confirmed place
+    (``not_confirmed``). Checking in again changes nothing. Trainers still mark anyone by hand.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        try:
+            session = lock_session(session.pk)
+        except Session.DoesNotExist:
+            raise errors.SessionNotFound() from None
+        if not rules.check_in_open(session, now):
+            raise errors.CheckInClosed()
+        if not rules.check_in_code_matches(session, code):
+            raise errors.InvalidCode()
+        booking = Booking.objects.confirmed().filter(session=session, person=person).first()
+        if booking is None:
+            raise errors.NotConfirmed("You need a confirmed place at this session to check in.")
+        if booking.attendance != Booking.Attendance.ATTENDED:
+            _set_attendance(
+                booking, Booking.Attendance.ATTENDED, by=person, now=now, event=session.event
             )
     return booking
+
+
+def _set_attendance(booking: Booking, attendance: str, *, by, now, event) -> None:
+    """Write the attendance (the session is locked); record who did it.
+
+    Where the course gives its certificate without an evaluation, the person is told at once
+    that it is ready; otherwise the evaluation email after the session leads to it.
+    """
+    newly_attended = (
+        attendance == Booking.Attendance.ATTENDED
+        and booking.attendance != Booking.Attendance.ATTENDED
+    )
+    booking.attendance = attendance
+    booking.attendance_marked_at = now
+    booking.attendance_marked_by = by
+    booking.save(update_fields=["attendance", "attendance_marked_at", "attendance_marked_by"])
+    record("booking.attendance_marked", actor=by, target=booking, attendance=attendance)
+    if newly_attended and not event.certificate_requires_evaluation:
+        later(write_booking_messages, booking_ids=[booking.pk], kind=Kind.CERTIFICATE_AVAILABLE)
+
+
+def submit_evaluation(booking: Booking, *, by, answers: dict, now=None) -> Evaluation:
+    """Store the person's evaluation of a session they attended: once per booking.
+
+    ``answers`` maps question ids (int or str) to a rating (a whole number from 1 to 5) or
+    text. Every rating question must be answered; text may be left out. Refused with
+    ``not_attended`` before the person is marked attended, ``already_submitted`` the second
+    time, ``validation_error`` (with a message per question) for anything else; then nothing
+    is written. The thank-you email, carrying the certificate, is written in the same
+    transaction.
+    """
+    if not rules.may_evaluate(by, booking):
+        raise NotAllowed()
+    now = now or timezone.now()
+    booking = Booking.objects.select_related("session__event").get(pk=booking.pk)
+    if not rules.is_attended(booking):
+        raise errors.NotAttended(
+            "You can evaluate the session once you have been marked as attended."
+        )
+    if Evaluation.objects.filter(booking=booking).exists():
+        raise errors.AlreadySubmitted()
+    questions = evaluation_questions(booking.session.event)
+    cleaned = _clean_answers(questions, answers)
+    try:
+        with transaction.atomic():
+            evaluation = Evaluation.objects.create(booking=booking, submitted_at=now)
+            EvaluationAnswer.objects.bulk_create(
+                EvaluationAnswer(evaluation=evaluation, question=question, **value)
+                for question, value in cleaned
+            )
+            later(write_booking_messages, booking_ids=[booking.pk], kind=Kind.EVALUATION_THANKS)
+            record("booking.evaluated", actor=by, target=booking)
+    except IntegrityError as error:
+        # Two submissions at once: the one-to-one constraint lets only the first in.
+        raise errors.AlreadySubmitted() from error
+    return evaluation
+
+
+MAX_ANSWER_LENGTH = 2000
+
+
+def _clean_answers(questions, answers) -> list[tuple]:
+    if not isinstance(answers, dict):
+        raise InvalidValue("Answers must be an object of question ids and values.")
+    by_id = {str(question.pk): question for question in questions}
+    problems: dict[str, list[str]] = {}
+    for key in answers:
+        if str(key) not in by_id:
+            problems[str(key)] = ["This is not one of the session's questions."]
+    given = {str(key): value for key, value in answers.items()}
+    cleaned = []
+    for key, question in by_id.items():
+        value = given.get(key)
+        if question.kind == question.Kind.RATING:
+            if value is None or value == "":
+                problems[key] = [f"Answer “{question.text}”."]
+            elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+                problems[key] = ["Give a whole number from 1 to 5."]
+            else:
+                cleaned.append((question, {"rating": value}))
+        elif value not in (None, ""):
+            if not isinstance(value, str):
+                problems[key] = ["Give text."]
+            elif len(value) > MAX_ANSWER_LENGTH:
+                problems[key] = [f"Use {MAX_ANSWER_LENGTH} characters or fewer."]
+            elif value.strip():
+                cleaned.append((question, {"text": value.strip()}))
+    if problems:
+        first = next(iter(problems.values()))[0]
+        raise InvalidValue(f"The answers are not complete. {first}", errors=problems)
+    return cleaned
 
 
 def mark_remaining_absent(session: Session, *, by, now=None) -> int:

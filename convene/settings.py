@@ -261,6 +261,14 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 NOTIFICATION_RETRY_DELAY = timedelta(seconds=env.int("NOTIFICATION_RETRY_SECONDS", default=60))
 NOTIFICATION_STALE_AFTER = timedelta(minutes=env.int("NOTIFICATION_STALE_MINUTES", default=10))
 REMINDER_LEAD_TIME = timedelta(hours=env.int("REMINDER_LEAD_HOURS", default=48))
+# After the session (docs/after-the-session.md).
+CHECK_IN_OPENS_BEFORE = timedelta(minutes=env.int("CHECK_IN_OPENS_MINUTES", default=30))
+EVALUATION_REMINDER_AFTER = timedelta(days=env.int("EVALUATION_REMINDER_DAYS", default=3))
+# Sessions that ended longer ago than this get no evaluation email from a (late) worker round.
+EVALUATION_REQUEST_WITHIN = timedelta(days=14)
+REFRESHER_REMINDER_LEAD = timedelta(weeks=env.int("REFRESHER_REMINDER_WEEKS", default=6))
+# Seconds between the worker's rounds of periodic jobs (`manage.py worker`).
+PERIODIC_JOBS_INTERVAL = env.float("PERIODIC_JOBS_INTERVAL", default=60.0)
 ANYMAIL = {
     key.removeprefix("ANYMAIL_"): value
     for key, value in env.ENVIRON.items()

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -120,6 +120,17 @@ class Event(models.Model):
     learning_outcomes = models.TextField(blank=True, help_text="One outcome per line.")
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="events")
     themes = models.ManyToManyField(Theme, blank=True, related_name="events")
+    certificate_requires_evaluation = models.BooleanField(
+        default=True,
+        help_text="The certificate of attendance unlocks once the evaluation is submitted.",
+    )
+    refresher_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text="Months after a session before the training should be refreshed; empty for "
+        "never.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = EventQuerySet.as_manager()
@@ -269,3 +280,39 @@ class Session(models.Model):
             return "Online"
         place = self.venue.address_line if self.venue else "Venue to be confirmed"
         return f"{place} (or online)" if self.delivery == self.Delivery.HYBRID else place
+
+
+class EvaluationQuestion(models.Model):
+    """A question of a course's evaluation form.
+
+    Questions without an event are the partnership's defaults, asked by every course that has
+    none of its own. ``key`` names the defaults' meaning (the reports compare
+    ``confidence_before`` with ``confidence_after``); a course's own copy keeps it.
+    """
+
+    class Kind(models.TextChoices):
+        RATING = "rating", "Rating from 1 to 5"
+        TEXT = "text", "Free text"
+
+    event = models.ForeignKey(
+        Event,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evaluation_questions",
+    )
+    key = models.SlugField(max_length=40, blank=True)
+    text = models.CharField(max_length=300)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.RATING)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def required(self) -> bool:
+        """Ratings must be answered; free text may be left empty."""
+        return self.kind == self.Kind.RATING

@@ -9,14 +9,14 @@ and timestamps, so a change anywhere in a feed changes its ETag without building
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from common.dates import local_midnight
-from events.models import Programme, Session, Theme
+from common.dates import add_months, local_midnight
+from events.models import EvaluationQuestion, Event, Programme, Session, Theme
 
 # How far back feeds reach, and how long a cancelled session or booking stays in them as
 # STATUS:CANCELLED so that subscribed calendars remove the event they hold.
@@ -153,3 +153,21 @@ def trainer_flag(user, session=None) -> Exists:
     to annotate as ``viewer_is_trainer`` (read by ``events.rules.is_trainer_of``)."""
     session = OuterRef("pk") if session is None else session
     return Exists(Session.trainers.through.objects.filter(session=session, user=user))
+
+
+# After the session.
+
+
+def evaluation_questions(event: Event) -> list[EvaluationQuestion]:
+    """The course's own evaluation questions, or the partnership's defaults if it has none."""
+    own = list(EvaluationQuestion.objects.filter(event=event))
+    return own or list(EvaluationQuestion.objects.filter(event__isnull=True))
+
+
+def refresher_due(session: Session) -> date | None:
+    """When training at this session should be refreshed: the UK date of its start plus the
+    course's ``refresher_months``, clamped to the month's last day; None when never."""
+    months = session.event.refresher_months
+    if not months:
+        return None
+    return add_months(timezone.localdate(session.starts_at), months)

@@ -14,3 +14,7 @@ class Kind(models.TextChoices):
     SIGN_IN_LINK = "sign_in_link", "Sign-in link"
     CERTIFICATE_AVAILABLE = "certificate_available", "Certificate available"
     ATTENDEE_MESSAGE = "attendee_message", "Message to attendees"
+    EVALUATION_REQUEST = "evaluation_request", "Evaluation request"
+    EVALUATION_REMINDER = "evaluation_reminder", "Evaluation reminder"
+    EVALUATION_THANKS = "evaluation_thanks", "Thanks for the evaluation, with the certificate"
+    REFRESHER_REMINDER = "refresher_reminder", "Refresher due"

@@ -27,7 +27,7 @@ ACCESS = [
     ("staff:register_csv", "get", (302, 404, 200, 404, 200)),
     ("staff:register_xlsx", "get", (302, 404, 200, 404, 200)),
     ("staff:sign_in_sheet", "get", (302, 404, 200, 404, 200)),
-    ("staff:certificate", "get", (302, 200, 404, 404, 404)),
+    ("staff:certificate", "get", (302, 200, 404, 404, 200)),
     ("staff:reports", "get", (302, 403, 403, 403, 200)),
     ("staff:reports_csv", "get", (302, 403, 403, 403, 200)),
 ]

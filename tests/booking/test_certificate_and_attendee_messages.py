@@ -22,6 +22,9 @@ def bodies(message) -> tuple[str, str]:
 
 @pytest.fixture
 def trainer(week_session):
+    # A course whose certificate needs no evaluation announces it when attendance is marked.
+    week_session.event.certificate_requires_evaluation = False
+    week_session.event.save()
     trainer = UserFactory(full_name="Terry Trainer")
     week_session.trainers.add(trainer)
     return trainer
@@ -68,17 +71,12 @@ def test_marking_attended_emails_the_certificate_link(
     certificate_url = f"{settings.SITE_URL}/bookings/{booking.pk}/certificate.pdf"
     text, html = bodies(message)
     assert "Thank you for coming to Voice of the Child on Monday 12 July 2021" in text
-    assert f"bookings page ({settings.SITE_URL}/bookings/) for your CPD record" in text
+    assert f"training record ({settings.SITE_URL}/account/training-record/) for your CPD" in text
     assert f"Download your certificate of attendance (PDF):\n{certificate_url}\n" in text
     assert f'<a href="{certificate_url}">Download your certificate of attendance (PDF)</a>' in html
-    assert (
-        f"Email {settings.PARTNERSHIP_EMAIL} with the subject "
-        '"Feedback: Voice of the Child, Monday 12 July"' in text
-    )
-    assert (
-        f'<a href="mailto:{settings.PARTNERSHIP_EMAIL}'
-        '?subject=Feedback%3A%20Voice%20of%20the%20Child%2C%20Monday%2012%20July">' in html
-    )
+    evaluation_url = f"{settings.SITE_URL}/bookings/{booking.pk}/evaluation/"
+    assert f"It takes about 2 minutes:\n{evaluation_url}" in text
+    assert f'<a href="{evaluation_url}">Evaluate the session</a>' in html
     assert "text/calendar" not in parts(message)
     assert list(message.iter_attachments()) == []
     notification = Notification.objects.get(kind="certificate_available")

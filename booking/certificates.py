@@ -1,4 +1,8 @@
-"""PDF certificates of attendance, for practitioners' CPD records."""
+"""PDF certificates of attendance, for practitioners' CPD records, and when they are given.
+
+``certificate_for`` is what every surface (the website, the API, the thank-you email's link)
+calls: it asks ``booking.rules.certificate_unlocked`` and says why not with a domain error.
+"""
 
 import io
 
@@ -9,8 +13,9 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from backoffice.pdf_fonts import pdf_fonts
+from booking import errors, rules
 from booking.models import Booking
+from common.pdf_fonts import pdf_fonts
 from events.models import describe_duration
 
 GOVUK_BLUE = colors.HexColor("#1d70b8")
@@ -19,6 +24,24 @@ GOVUK_BLUE = colors.HexColor("#1d70b8")
 def certificate_filename(booking: Booking) -> str:
     starts = timezone.localtime(booking.session.starts_at)
     return f"certificate-{booking.session.event.slug}-{starts:%Y-%m-%d}.pdf"
+
+
+def certificate_for(booking: Booking) -> bytes:
+    """The certificate of a booking the caller may see (``booking.have_certificate``).
+
+    Raises ``NotAttended`` before the person is marked attended (or for a place that is not
+    confirmed) and ``EvaluationRequired`` while the course waits for their evaluation. Given
+    as soon as both hold, even while the session is still running.
+    """
+    booking = (
+        Booking.objects.select_related("session__event", "person").filter(pk=booking.pk).first()
+    )
+    if booking is None or not rules.is_attended(booking):
+        raise errors.NotAttended("The certificate is there once you have been marked attended.")
+    if not rules.certificate_unlocked(booking):
+        raise errors.EvaluationRequired()
+    trainers = [str(trainer) for trainer in booking.session.trainers.order_by("full_name")]
+    return certificate_pdf(booking, trainers=trainers)
 
 
 def certificate_pdf(booking: Booking, *, trainers: list[str]) -> bytes:
