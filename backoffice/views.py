@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.rules import is_coordinator
 from audit.services import record
 from backoffice.charts import percentage_chart
+from backoffice.check_in import check_in_display
 from backoffice.exports import register_csv, register_xlsx, sign_in_sheet_pdf
 from backoffice.forms import AttendanceForm, ReportFilterForm
 from backoffice.queries import trained_sessions_with_counts, trainer_names
@@ -60,9 +61,14 @@ def register(request, pk: int):
         # Hints for the page only; the booking service enforces the same rules.
         "can_mark": not session.is_cancelled and rules.attendance_open(session, now),
         "has_ended": now >= session.ends_at,
+        "attended": sum(1 for row in rows if row.attendance == Booking.Attendance.ATTENDED),
+        "check_in": None if session.is_cancelled else check_in_display(session, now=now),
         "nav": "my_sessions",
     }
-    return render(request, "staff/register.html", context)
+    response = render(request, "staff/register.html", context)
+    # A reload must show who has checked in since, and the page holds personal data.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST

@@ -22,7 +22,7 @@ from audit.models import AuditEvent
 from audit.services import record, relabel_actor
 from booking import services as booking_services
 from booking.messages import queue_messages_for
-from booking.models import Booking
+from booking.models import Booking, Evaluation, EvaluationAnswer
 from common.errors import NotAllowed
 from notifications.kinds import Kind
 from notifications.models import Notification
@@ -122,6 +122,9 @@ def anonymise_person(person: User, *, now: datetime | None = None) -> bool:
     person.api_tokens.all().delete()
     relabel_actor(person.pk, person.email)
     Booking.objects.filter(person=person).exclude(access_needs="").update(access_needs="")
+    # Ratings stay for the partnership's figures, anonymous with the booking; what the person
+    # wrote in their own words may identify them, so it goes.
+    EvaluationAnswer.objects.filter(evaluation__booking__person=person).exclude(text="").delete()
     _forget_in_admin_history(person)
     Notification.objects.filter(user=person).exclude(
         status__in=UNSENT_NOTIFICATION_STATUSES
@@ -140,8 +143,8 @@ def personal_data(person: User) -> dict:
     """Build the subject access export: the person's own records and nobody else's."""
     bookings = (
         Booking.objects.filter(person=person)
-        .select_related("session__event__programme", "session__venue")
-        .prefetch_related("session__event__themes")
+        .select_related("session__event__programme", "session__venue", "evaluation")
+        .prefetch_related("session__event__themes", "evaluation__answers__question")
         .order_by("session__starts_at", "id")
     )
     booking_ids = [str(pk) for pk in bookings.values_list("pk", flat=True)]
@@ -244,8 +247,31 @@ def _booking(booking: Booking, person: User) -> dict:
         "late_cancellation": booking.late_cancellation,
         "attendance": booking.attendance,
         "attendance_marked_at": _when(booking.attendance_marked_at),
+        # Whether the person marked themself attended with the check-in code.
+        "checked_in_yourself": (
+            booking.attendance_marked_by_id == person.pk if booking.attendance_marked_at else None
+        ),
         "access_needs": booking.access_needs,
+        "evaluation": _evaluation(booking),
         "session": _session(booking.session),
+    }
+
+
+def _evaluation(booking: Booking) -> dict | None:
+    try:
+        evaluation = booking.evaluation
+    except Evaluation.DoesNotExist:
+        return None
+    return {
+        "submitted_at": _when(evaluation.submitted_at),
+        "answers": [
+            {
+                "question": answer.question.text,
+                "rating": answer.rating,
+                "text": answer.text,
+            }
+            for answer in evaluation.answers.all()
+        ],
     }
 
 

@@ -10,8 +10,9 @@ from accounts.models import ApiToken, User
 from accounts.services import issue_api_token
 from audit.models import AuditEvent
 from booking import services
-from booking.models import Booking
+from booking.models import Booking, EvaluationAnswer
 from common.errors import NotAllowed
+from events.queries import evaluation_questions
 from notifications.models import Notification
 from privacy import services as privacy
 from tests.factories import SessionFactory, ThemeFactory, UserFactory
@@ -253,3 +254,35 @@ def test_erasure_queues_the_cancellation_to_the_real_address(outbox):
 
     cancellation = outbox.objects.get(booking=booking, kind="booking_cancelled")
     assert (cancellation.recipient, cancellation.calendar_method) == (email, "CANCEL")
+
+
+def _evaluate(booking, text: str):
+    answers = {str(q.pk): (4 if q.kind == "rating" else text) for q in evaluation_questions(None)}
+    return services.submit_evaluation(booking, by=booking.person, answers=answers)
+
+
+def test_export_includes_the_evaluation_and_self_check_in(person, history):
+    _evaluate(history["attended"], "Talk to the school nurse sooner.")
+
+    data = privacy.export_personal_data(person, by=person)
+
+    past = data["bookings"][0]
+    assert past["checked_in_yourself"] is False
+    assert [(answer["rating"], answer["text"]) for answer in past["evaluation"]["answers"]] == [
+        (4, ""),
+        (4, ""),
+        (4, ""),
+        (None, "Talk to the school nurse sooner."),
+    ]
+    assert data["bookings"][1]["evaluation"] is None
+
+
+def test_erasure_removes_evaluation_text_and_keeps_ratings(person, history):
+    _evaluate(history["attended"], "My manager, Jo Bloggs, should come.")
+
+    privacy.erase_person(person, by=person)
+
+    assert sorted(
+        (answer.rating, answer.text)
+        for answer in EvaluationAnswer.objects.filter(evaluation__booking=history["attended"])
+    ) == [(4, ""), (4, ""), (4, "")]

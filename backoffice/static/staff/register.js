@@ -54,3 +54,36 @@ if (register && window.fetch && window.DOMParser) {
     });
   });
 }
+
+// While self check-in is open, fetch the register every 20 seconds and update only who is
+// marked attended and the count, so nothing the trainer is using moves under them. Without
+// JavaScript a reload shows the same.
+const LIVE_INTERVAL_MS = 20000;
+
+async function refreshAttendance() {
+  const response = await fetch(window.location.href, {
+    credentials: "same-origin",
+    headers: { "X-Requested-With": "fetch" },
+  });
+  if (!response.ok) {
+    return;
+  }
+  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  for (const fresh of page.querySelectorAll("[data-attendance]")) {
+    const current = document.getElementById(fresh.id);
+    if (current && current.innerHTML !== fresh.innerHTML) {
+      current.innerHTML = fresh.innerHTML;
+    }
+  }
+  const count = document.getElementById("attended-count");
+  const freshCount = page.getElementById("attended-count");
+  if (count && freshCount && count.textContent !== freshCount.textContent) {
+    count.textContent = freshCount.textContent;
+  }
+}
+
+if (register && register.hasAttribute("data-register-live") && window.fetch && window.DOMParser) {
+  window.setInterval(() => {
+    refreshAttendance().catch(() => {});
+  }, LIVE_INTERVAL_MS);
+}

@@ -12,7 +12,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
@@ -23,13 +23,13 @@ logger = logging.getLogger(__name__)
 
 def run_forever(interval: float) -> None:
     while True:
-        close_old_connections()
         try:
             run_periodic_jobs()
         except Exception as error:  # each failure is logged by its job; try again next round
             logger.error("periodic round failed error=%s", type(error).__name__)
         finally:
-            close_old_connections()
+            # This thread's own connections: none is held open while it sleeps.
+            connections.close_all()
         time.sleep(interval)
 
 
