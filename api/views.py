@@ -10,7 +10,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -551,16 +550,6 @@ def own_booking(view: ApiView, pk: int) -> Booking:
     return booking
 
 
-class PersonalApiView(ApiView):
-    """Answers that carry personal data are never stored by a browser or a proxy."""
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        add_never_cache_headers(response)
-        response["Cache-Control"] = "no-store"
-        return response
-
-
 @extend_schema(
     summary="A session's check-in code (its trainers, coordinators)",
     description="The code people type, or scan as a QR code from the register, to mark "
@@ -568,7 +557,7 @@ class PersonalApiView(ApiView):
     "any time.",
     responses={200: serializers.CheckInCodeSerializer, **error_responses(*READ_ONE)},
 )
-class SessionCheckInCodeView(PersonalApiView):
+class SessionCheckInCodeView(ApiView):
     permission_classes = [IsAuthenticated]
     serializer_class = serializers.CheckInCodeSerializer
 
@@ -625,7 +614,7 @@ class SessionCheckInView(ApiView):
         ],
     ),
 )
-class BookingEvaluationView(PersonalApiView):
+class BookingEvaluationView(ApiView):
     permission_classes = [IsAuthenticated]
     serializer_class = serializers.EvaluationSerializer
 
@@ -673,7 +662,7 @@ class SessionEvaluationSummaryView(ApiView):
         **error_responses(404, 409),
     },
 )
-class BookingCertificateView(PersonalApiView):
+class BookingCertificateView(ApiView):
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer, PDFRenderer]
 
@@ -701,7 +690,7 @@ class BookingCertificateView(PersonalApiView):
         },
     )
 )
-class TrainingRecordView(PersonalApiView, generics.ListAPIView):
+class TrainingRecordView(ApiView, generics.ListAPIView):
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer, TrainingRecordCSVRenderer]
     serializer_class = serializers.TrainingRecordSerializer

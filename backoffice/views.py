@@ -65,10 +65,8 @@ def register(request, pk: int):
         "check_in": None if session.is_cancelled else check_in_display(session, now=now),
         "nav": "my_sessions",
     }
-    response = render(request, "staff/register.html", context)
-    # A reload must show who has checked in since, and the page holds personal data.
-    response["Cache-Control"] = "no-store"
-    return response
+    # Never stored (PrivatePagesMiddleware), so a reload shows who has checked in since.
+    return render(request, "staff/register.html", context)
 
 
 @require_POST

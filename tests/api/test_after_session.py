@@ -66,7 +66,7 @@ def test_check_in_code_for_the_sessions_trainer(api, running_session, trainer):
         minutes=30
     )
     assert datetime.fromisoformat(body["valid_until"]) == running_session.ends_at
-    assert response["Cache-Control"] == "no-store"
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_check_in_code_readable_by_coordinators_at_any_time(api, coordinator):
@@ -313,7 +313,7 @@ def test_training_record(api, running_session, booked, person, trainer):
     response = api(person).get("/api/v1/me/training-record/")
 
     assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store"
+    assert "no-store" in response["Cache-Control"]
     [row] = response.json()["results"]
     assert datetime.fromisoformat(row.pop("starts_at")) == running_session.starts_at
     assert datetime.fromisoformat(row.pop("ends_at")) == running_session.ends_at

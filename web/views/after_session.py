@@ -1,16 +1,14 @@
 """After the session: check in with a code, evaluate, and the practitioner's training record.
 
-Each page shows personal data, so none is stored by a browser or proxy (``never_cache``
-plus ``no-store``). Every write is one booking service call; its refusal is shown on the form.
+Each page shows personal data: the site-wide ``PrivatePagesMiddleware`` says ``no-store``
+for everything answered to a signed-in person. Every write is one booking service call; its
+refusal is shown on the form.
 """
-
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from booking import rules, services
@@ -23,17 +21,6 @@ from events.models import Session
 from web.forms.after_session import CheckInForm, EvaluationForm
 
 
-def no_store(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = never_cache(view)(request, *args, **kwargs)
-        response["Cache-Control"] = "no-store"
-        return response
-
-    return wrapper
-
-
-@no_store
 @login_required
 @require_http_methods(["GET", "POST"])
 def check_in(request, pk: int):
@@ -81,7 +68,6 @@ def _checked_in(request, booking: Booking):
     )
 
 
-@no_store
 @login_required
 @require_http_methods(["GET", "POST"])
 def evaluate(request, pk: int):
@@ -137,7 +123,6 @@ def _answers(evaluation) -> list[tuple[str, str]]:
     return rows
 
 
-@no_store
 @login_required
 def training_record_page(request):
     rows = training_record(request.user)
@@ -153,7 +138,6 @@ def training_record_page(request):
     )
 
 
-@no_store
 @login_required
 def training_record_download(request, file_format: str):
     rows = training_record(request.user)
