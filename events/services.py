@@ -5,8 +5,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record
-from common.errors import InvalidValue
-from events.models import Event, Programme, Session, Venue
+from common.errors import DomainError, InvalidValue
+from events.models import EvaluationQuestion, Event, Programme, Session, Venue
 
 
 def create_session(*, event, by, trainers=(), **fields) -> Session:
@@ -81,6 +81,8 @@ EVENT_FIELDS = (
     "description",
     "audience",
     "learning_outcomes",
+    "certificate_requires_evaluation",
+    "refresher_months",
 )
 
 
@@ -228,3 +230,64 @@ def save_venue(venue: Venue | None, *, by, **fields) -> Venue:
         venue.save()
         record("venue.created" if created else "venue.changed", actor=by, target=venue)
     return venue
+
+
+# Evaluation questions (coordinators).
+
+
+class QuestionAnswered(DomainError):
+    code = "question_answered"
+    default_detail = (
+        "People have answered this question, so it cannot be removed. You can change its wording."
+    )
+
+
+def use_own_questions(event: Event, *, by) -> list[EvaluationQuestion]:
+    """Give a course its own copy of the default questions (keys kept, so the reports still
+    compare confidence before and after), to change from there. Does nothing if it has some."""
+    with transaction.atomic():
+        Event.objects.select_for_update().get(pk=event.pk)
+        if not EvaluationQuestion.objects.filter(event=event).exists():
+            for default in EvaluationQuestion.objects.filter(event__isnull=True):
+                EvaluationQuestion.objects.create(
+                    event=event,
+                    key=default.key,
+                    text=default.text,
+                    kind=default.kind,
+                    position=default.position,
+                )
+            record("event.evaluation_questions_copied", actor=by, target=event)
+    return list(EvaluationQuestion.objects.filter(event=event))
+
+
+def add_evaluation_question(event: Event | None, *, text: str, kind: str, by) -> EvaluationQuestion:
+    """Add a question at the end of a course's evaluation (``event`` None: the defaults)."""
+    if event is not None:
+        use_own_questions(event, by=by)
+    last = EvaluationQuestion.objects.filter(event=event).order_by("-position").first()
+    question = EvaluationQuestion(
+        event=event, text=text.strip(), kind=kind, position=(last.position + 1) if last else 1
+    )
+    _validated(question)
+    question.save()
+    record("evaluation_question.added", actor=by, target=question)
+    return question
+
+
+def change_evaluation_question(question: EvaluationQuestion, *, text: str, by) -> None:
+    """Reword a question; its answers so far stay with it."""
+    question.text = text.strip()
+    _validated(question)
+    question.save(update_fields=["text"])
+    record("evaluation_question.changed", actor=by, target=question)
+
+
+def remove_evaluation_question(question: EvaluationQuestion, *, by) -> None:
+    """Stop asking a question. One that has answers stays, or its answers would lose meaning."""
+    if question.answers.exists():
+        raise QuestionAnswered()
+    siblings = EvaluationQuestion.objects.filter(event=question.event_id)
+    if question.event_id is None and siblings.count() == 1:
+        raise InvalidValue("The default evaluation needs at least one question.")
+    record("evaluation_question.removed", actor=by, target=question)
+    question.delete()

@@ -283,6 +283,32 @@ class EventForm(forms.Form):
     themes = forms.ModelMultipleChoiceField(
         queryset=Theme.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
+    certificate_requires_evaluation = forms.TypedChoiceField(
+        label="When is the certificate of attendance ready?",
+        choices=[
+            ("True", "Once the person has sent their evaluation"),
+            ("False", "As soon as they are marked attended"),
+        ],
+        coerce=lambda value: value == "True",
+        initial="True",
+        # Left unanswered (an older form, a script): the default, after the evaluation.
+        required=False,
+        empty_value=True,
+        widget=forms.RadioSelect,
+    )
+    refresher_months = forms.IntegerField(
+        label="Refresher after (months, optional)",
+        required=False,
+        min_value=1,
+        max_value=240,
+        help_text="Leave empty if this training never needs refreshing. People are reminded "
+        "6 weeks before it falls due.",
+        error_messages={
+            "invalid": "Enter the months as a whole number, like 12",
+            "min_value": "Enter at least 1 month",
+            "max_value": "Enter 240 months or fewer",
+        },
+    )
 
 
 class VenueForm(forms.Form):
@@ -298,3 +324,22 @@ class VenueForm(forms.Form):
         widget=forms.Textarea,
         help_text="Step-free access, hearing loop, parking, nearest station.",
     )
+
+
+class EvaluationQuestionForm(forms.Form):
+    text = forms.CharField(
+        label="Question",
+        max_length=300,
+        error_messages={"required": "Enter the question"},
+    )
+    kind = forms.ChoiceField(
+        label="How people answer",
+        choices=[("rating", "A rating from 1 to 5"), ("text", "In their own words (optional)")],
+        widget=forms.RadioSelect,
+        initial="rating",
+        error_messages={"required": "Choose how people answer"},
+    )
+
+
+class QuestionWordingForm(forms.Form):
+    text = forms.CharField(max_length=300, error_messages={"required": "Enter the question"})

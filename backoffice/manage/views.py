@@ -31,18 +31,23 @@ from booking.messages import describe_changes
 from booking.models import Booking
 from booking.queries import sessions_with_availability, with_waitlist_position
 from common.errors import DomainError, InvalidValue
-from events.models import Event, Programme, Session, Venue
+from events.models import EvaluationQuestion, Event, Programme, Session, Venue
+from events.queries import evaluation_questions as questions_for
 from events.services import (
     EVENT_FIELDS,
     PROGRAMME_FIELDS,
     VENUE_FIELDS,
+    add_evaluation_question,
+    change_evaluation_question,
     create_session,
     duplicate_programme,
     duplicate_session,
+    remove_evaluation_question,
     save_event,
     save_programme,
     save_venue,
     set_programme_published,
+    use_own_questions,
 )
 
 
@@ -733,4 +738,60 @@ def venue_form(request, pk: int | None = None):
             "heading": f"Change {venue}" if venue else "Add a venue",
             "submit": "Save",
         },
+    )
+
+
+# Evaluation questions.
+
+
+@coordinator_page
+def evaluation_questions(request, pk: int | None = None):
+    """A course's evaluation questions (``pk`` None: the partnership's defaults).
+
+    One page of plain forms: reword or remove each question, add one at the end. A course that
+    asks the defaults shows them, with a button that gives it its own copy to change.
+    """
+    event = get_object_or_404(Event, pk=pk) if pk else None
+    own = EvaluationQuestion.objects.filter(event=event)
+    action = request.POST.get("action")
+    add_form = forms.EvaluationQuestionForm(request.POST if action == "add" else None)
+    errors = []
+    if request.method == "POST":
+        try:
+            if action == "own" and event is not None:
+                use_own_questions(event, by=request.user)
+                messages.success(request, "This course now has its own questions.")
+                return redirect(request.path)
+            if action == "add" and add_form.is_valid():
+                add_evaluation_question(event, by=request.user, **add_form.cleaned_data)
+                messages.success(request, "Question added.")
+                return redirect(request.path)
+            if action in ("change", "remove"):
+                question = get_object_or_404(own, pk=request.POST.get("question"))
+                wording = forms.QuestionWordingForm(request.POST)
+                if action == "remove":
+                    remove_evaluation_question(question, by=request.user)
+                    messages.success(request, "Question removed.")
+                    return redirect(request.path)
+                if wording.is_valid():
+                    change_evaluation_question(
+                        question, text=wording.cleaned_data["text"], by=request.user
+                    )
+                    messages.success(request, "Question changed.")
+                    return redirect(request.path)
+                errors.append("Enter the question")
+        except DomainError as error:
+            errors.append(error.detail)
+    uses_defaults = event is not None and not own.exists()
+    return _render(
+        request,
+        "evaluation_questions.html",
+        {
+            "event": event,
+            "questions": questions_for(event) if event else list(own),
+            "uses_defaults": uses_defaults,
+            "form": add_form,
+            "errors": errors,
+        },
+        status=400 if errors or add_form.errors else 200,
     )

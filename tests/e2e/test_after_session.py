@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from booking import rules
@@ -57,12 +58,12 @@ def test_check_in_evaluate_certificate_and_training_record_on_a_phone(
     no_violations(page, "check-in")
     page.get_by_label("Check-in code").fill("AAAAAA")
     page.get_by_role("button", name="Check in").click()
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     no_violations(page, "check-in with an error")
     assert not has_horizontal_scroll(page)
     page.get_by_label("Check-in code").fill(code.lower())
     page.get_by_role("button", name="Check in").click()
-    assert page.get_by_role("heading", name="You are checked in").is_visible()
+    expect(page.get_by_role("heading", name="You are checked in")).to_be_visible()
     no_violations(page, "checked in")
     assert Booking.objects.get(pk=booking.pk).attendance == "attended"
 
@@ -71,7 +72,7 @@ def test_check_in_evaluate_certificate_and_training_record_on_a_phone(
     no_violations(page, "evaluation")
     assert not has_horizontal_scroll(page)
     page.get_by_role("button", name="Send evaluation").click()
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     no_violations(page, "evaluation with errors")
     for question, rating in (
         ("Before the session, how confident were you in this area?", "2"),
@@ -83,7 +84,7 @@ def test_check_in_evaluate_certificate_and_training_record_on_a_phone(
         "Ask the child before the adults."
     )
     page.get_by_role("button", name="Send evaluation").click()
-    assert page.get_by_text("Thank you. Your evaluation has been sent.").is_visible()
+    expect(page.get_by_text("Thank you. Your evaluation has been sent.")).to_be_visible()
     no_violations(page, "evaluation sent")
     assert Evaluation.objects.filter(booking=booking).count() == 1
 
@@ -98,8 +99,8 @@ def test_check_in_evaluate_certificate_and_training_record_on_a_phone(
     page.goto(site + "/account/training-record/")
     started = timezone.localdate(running_session.starts_at)
     due = date(started.year + 1, started.month, started.day)
-    assert page.get_by_text(f"{due:%-d %B %Y}").is_visible()
-    assert page.get_by_role("link", name="Download certificate").is_visible()
+    expect(page.get_by_text(f"{due:%-d %B %Y}")).to_be_visible()
+    expect(page.get_by_role("link", name="Download certificate")).to_be_visible()
     no_violations(page, "training record")
     assert not has_horizontal_scroll(page)
     with page.expect_download() as download:
@@ -119,6 +120,6 @@ def test_register_with_its_qr_code_has_no_axe_violations(site, new_page, running
         page.set_viewport_size(size)
         page.reload()
 
-        assert page.get_by_role("img", name="QR code for checking in with code").is_visible()
+        expect(page.get_by_role("img", name="QR code for checking in with code")).to_be_visible()
         no_violations(page, f"register at {size['width']} px")
         assert not has_horizontal_scroll(page)
