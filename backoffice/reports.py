@@ -1,6 +1,6 @@
 """Figures for the partnership board: fill, waitlists, attendance, no-shows, late cancellations.
 
-Everything is counted by the database in a fixed number of queries (five, however many sessions
+Everything is counted by the database in a fixed number of queries (seven, however many sessions
 and bookings there are); Python only turns the few grouped rows into percentages.
 
 Definitions (docs/coordinators.md explains them for the board):
@@ -13,6 +13,9 @@ Definitions (docs/coordinators.md explains them for the board):
 - Attended / no-shows: attendance marked by the trainers. Attendance rate: attended /
   (attended + no-shows); people not yet marked are left out, not counted as absent.
 - Late cancellations: bookings cancelled within the late-cancellation period.
+- Evaluations: those sent by people marked attended; response rate: evaluations / attended.
+  Confidence before and after and usefulness are the mean ratings (1 to 5) of the default
+  questions of those names (their ``key``), wherever a course asks them.
 - A session with several themes counts under each, so theme rows can add up to more than the
   total. People are grouped by their organisation's sector at the time of the report.
 """
@@ -22,11 +25,11 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Sector
-from booking.models import Booking
+from booking.models import Booking, EvaluationAnswer
 from common.dates import local_midnight
 from events.models import Programme, Session, Theme
 
@@ -55,6 +58,8 @@ class Figures:
     attended: int = 0
     no_shows: int = 0
     late_cancellations: int = 0
+    # Evaluations sent by people who attended; shown with the evaluation figures, not in as_row.
+    evaluations: int = 0
 
     @property
     def fill_rate(self) -> int | None:
@@ -84,12 +89,51 @@ class Figures:
 
 
 @dataclass
+class EvaluationFigures:
+    """What the people who attended said: how many answered, and the mean ratings (1 to 5)
+    of the default questions that every course asks unless it has its own."""
+
+    label: str
+    attended: int = 0
+    evaluations: int = 0
+    confidence_before: float | None = None
+    confidence_after: float | None = None
+    usefulness: float | None = None
+
+    @property
+    def response_rate(self) -> int | None:
+        return _percent(self.evaluations, self.attended)
+
+    @property
+    def confidence_change(self) -> float | None:
+        if self.confidence_before is None or self.confidence_after is None:
+            return None
+        return round(self.confidence_after - self.confidence_before, 1)
+
+    def as_row(self) -> tuple:
+        return (
+            self.label,
+            self.evaluations,
+            self.response_rate,
+            self.confidence_before,
+            self.confidence_after,
+            self.usefulness,
+        )
+
+
+# The default questions' keys that the report averages (docs/after-the-session.md).
+RATED_KEYS = ("confidence_before", "confidence_after", "usefulness")
+
+
+@dataclass
 class PartnershipReport:
     filters: ReportFilters
     total: Figures
     sessions_cancelled: int
     by_theme: list[Figures] = field(default_factory=list)
     by_sector: list[Figures] = field(default_factory=list)
+    evaluation: EvaluationFigures | None = None
+    evaluation_by_theme: list[EvaluationFigures] = field(default_factory=list)
 
 
 BOOKING_FIGURES = {
@@ -105,6 +149,10 @@ BOOKING_FIGURES = {
     ),
     "late_cancellations": Count(
         "pk", filter=Q(status=Booking.Status.CANCELLED, late_cancellation=True)
+    ),
+    "evaluations": Count(
+        "evaluation",
+        filter=Q(status=Booking.Status.CONFIRMED, attendance=Booking.Attendance.ATTENDED),
     ),
 }
 
@@ -123,15 +171,66 @@ def partnership_report(filters: ReportFilters, *, now: datetime | None = None) -
         sessions_cancelled=Count("pk", filter=Q(status=Session.Status.CANCELLED)),
     )
     sessions_cancelled = session_totals.pop("sessions_cancelled")
-    total = Figures(label="All sessions", **session_totals, **bookings.aggregate(**BOOKING_FIGURES))
+    booking_totals = bookings.aggregate(**BOOKING_FIGURES)
+    evaluations = booking_totals.pop("evaluations")
+    total = Figures(label="All sessions", **session_totals, **booking_totals)
+    by_theme = _by_theme(scheduled, bookings, now=now)
 
     return PartnershipReport(
         filters=filters,
         total=total,
         sessions_cancelled=sessions_cancelled,
-        by_theme=_by_theme(scheduled, bookings, now=now),
+        by_theme=by_theme,
         by_sector=_by_sector(bookings),
+        evaluation=_evaluation_total(bookings, total, evaluations),
+        evaluation_by_theme=_evaluation_by_theme(bookings, by_theme),
     )
+
+
+def _answers(bookings: QuerySet[Booking]) -> QuerySet[EvaluationAnswer]:
+    return EvaluationAnswer.objects.filter(
+        evaluation__booking__in=bookings.filter(
+            status=Booking.Status.CONFIRMED, attendance=Booking.Attendance.ATTENDED
+        ),
+        question__key__in=RATED_KEYS,
+    ).order_by()
+
+
+def _evaluation_total(
+    bookings: QuerySet[Booking], total: Figures, evaluations: int
+) -> EvaluationFigures:
+    figures = EvaluationFigures(
+        label="All sessions", attended=total.attended, evaluations=evaluations
+    )
+    for row in _answers(bookings).values("question__key").annotate(mean=Avg("rating")):
+        setattr(figures, row["question__key"], _mean(row["mean"]))
+    return figures
+
+
+def _evaluation_by_theme(
+    bookings: QuerySet[Booking], by_theme: list[Figures]
+) -> list[EvaluationFigures]:
+    """Per theme, in the theme rows' order; a theme's evaluations are its rows' (one query)."""
+    rows = {
+        figures.label: EvaluationFigures(
+            label=figures.label, attended=figures.attended, evaluations=figures.evaluations
+        )
+        for figures in by_theme
+    }
+    groups = (
+        _answers(bookings)
+        .values("evaluation__booking__session__event__themes__title", "question__key")
+        .annotate(mean=Avg("rating"))
+    )
+    for group in groups:
+        label = group["evaluation__booking__session__event__themes__title"] or NO_THEME
+        if label in rows:
+            setattr(rows[label], group["question__key"], _mean(group["mean"]))
+    return list(rows.values())
+
+
+def _mean(value) -> float | None:
+    return None if value is None else round(float(value), 1)
 
 
 def _sessions_in_scope(filters: ReportFilters) -> QuerySet[Session]:
@@ -208,6 +307,17 @@ REPORT_COLUMNS = (
 )
 
 
+EVALUATION_COLUMNS = (
+    "Evaluation breakdown",
+    "Group",
+    "Evaluations",
+    "Response rate %",
+    "Confidence before (1-5)",
+    "Confidence after (1-5)",
+    "Usefulness (1-5)",
+)
+
+
 def report_csv(report: PartnershipReport) -> bytes:
     """Return the report as CSV: the total, then one line per theme and per sector."""
     buffer = io.StringIO()
@@ -215,6 +325,14 @@ def report_csv(report: PartnershipReport) -> bytes:
     writer.writerow(REPORT_COLUMNS)
     sections = [("Total", [report.total]), ("Theme", report.by_theme), ("Sector", report.by_sector)]
     for breakdown, rows in sections:
+        for row in rows:
+            writer.writerow(
+                [breakdown, *("" if value is None else value for value in row.as_row())]
+            )
+    writer.writerow([])
+    writer.writerow(EVALUATION_COLUMNS)
+    evaluation_sections = [("Total", [report.evaluation]), ("Theme", report.evaluation_by_theme)]
+    for breakdown, rows in evaluation_sections:
         for row in rows:
             writer.writerow(
                 [breakdown, *("" if value is None else value for value in row.as_row())]

@@ -21,6 +21,13 @@ urlpatterns = [
     path("trainer/sessions/<int:pk>/register.xlsx", views.export_xlsx, name="register_xlsx"),
     path("trainer/sessions/<int:pk>/sign-in-sheet.pdf", views.export_pdf, name="sign_in_sheet"),
     path("bookings/<int:pk>/certificate.pdf", views.certificate, name="certificate"),
+    path(
+        "trainer/sessions/<int:pk>/evaluation/",
+        views.session_evaluation,
+        name="session_evaluation",
+    ),
     path("reports/", views.reports, name="reports"),
+    path("reports/evaluations/", views.evaluation_summaries, name="evaluation_summaries"),
+    path("reports/refreshers/", views.refreshers, name="refreshers"),
     path("reports/report.csv", views.reports_csv, name="reports_csv"),
 ]

@@ -22,14 +22,21 @@ from backoffice.exports import register_csv, register_xlsx, sign_in_sheet_pdf
 from backoffice.forms import AttendanceForm, ReportFilterForm
 from backoffice.queries import trained_sessions_with_counts, trainer_names
 from backoffice.registers import register_rows
-from backoffice.reports import ReportFilters, partnership_report, report_csv
+from backoffice.reports import NOT_RECORDED, ReportFilters, partnership_report, report_csv
 from booking import rules, services
 from booking.certificates import certificate_filename, certificate_for
 from booking.errors import EvaluationRequired, NotAttended
 from booking.models import Booking
-from booking.queries import bookings_visible_to, registers_for, sessions_with_availability
+from booking.queries import (
+    bookings_visible_to,
+    evaluation_summary,
+    refreshers_due,
+    registers_for,
+    sessions_with_availability,
+)
 from common.errors import DomainError
 from common.http import download
+from events.models import Event, Theme
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -195,4 +202,78 @@ def reports_csv(request):
         report_csv(report),
         content_type="text/csv; charset=utf-8",
         filename="partnership-report.csv",
+    )
+
+
+# After the session: evaluation summaries and refreshers.
+
+
+@login_required
+def session_evaluation(request, pk: int):
+    """A session's evaluation summary, for its trainers and coordinators (others: 404)."""
+    session = get_object_or_404(registers_for(request.user).select_related("event"), pk=pk)
+    return render(
+        request,
+        "staff/session_evaluation.html",
+        {
+            "session": session,
+            "summary": evaluation_summary(Booking.objects.filter(session=session)),
+            "nav": "my_sessions",
+        },
+    )
+
+
+@login_required
+def evaluation_summaries(request):
+    """Coordinators: the evaluation summary of a course or of a theme, free text without
+    names; with neither chosen, the list to choose from."""
+    if not is_coordinator(request.user):
+        raise PermissionDenied
+    course = theme = None
+    bookings = None
+    if slug := request.GET.get("course"):
+        course = get_object_or_404(Event, slug=slug)
+        bookings = Booking.objects.filter(session__event=course)
+    elif slug := request.GET.get("theme"):
+        theme = get_object_or_404(Theme, slug=slug)
+        bookings = Booking.objects.filter(session__event__in=Event.objects.with_theme(theme))
+    return render(
+        request,
+        "staff/evaluation_summaries.html",
+        {
+            "course": course,
+            "theme": theme,
+            "summary": evaluation_summary(bookings) if bookings is not None else None,
+            "courses": Event.objects.order_by("title"),
+            "themes": Theme.objects.order_by("title"),
+            "nav": "reports",
+        },
+    )
+
+
+@login_required
+def refreshers(request):
+    """Coordinators: who is due for a refresher within six weeks, or overdue, by organisation
+    and sector."""
+    if not is_coordinator(request.user):
+        raise PermissionDenied
+    rows = refreshers_due()
+    by_organisation: dict[str, list] = {}
+    by_sector: dict[str, dict[str, int]] = {}
+    for row in rows:
+        organisation = row.booking.person.organisation
+        name = organisation.name if organisation else NOT_RECORDED
+        sector = organisation.get_sector_display() if organisation else NOT_RECORDED
+        by_organisation.setdefault(f"{name} ({sector})", []).append(row)
+        counts = by_sector.setdefault(sector, {"due": 0, "overdue": 0})
+        counts["overdue" if row.overdue else "due"] += 1
+    return render(
+        request,
+        "staff/refreshers.html",
+        {
+            "by_organisation": sorted(by_organisation.items()),
+            "by_sector": sorted(by_sector.items()),
+            "total": len(rows),
+            "nav": "reports",
+        },
     )

@@ -197,7 +197,17 @@ def test_report_csv_download(client, coordinator, programme):
         "1",
     ]
     assert rows[5] == ["Sector", "Police", "", "", "", "2", "", "0", "1", "1", "50", "0"]
-    assert len(rows) == 1 + 1 + 2 + 10
+    # header, total, 2 themes, 10 sectors; a blank line; the evaluation header, total, 2 themes
+    assert len(rows) == 1 + 1 + 2 + 10 + 1 + 1 + 1 + 2
+    assert rows[15] == [
+        "Evaluation breakdown",
+        "Group",
+        "Evaluations",
+        "Response rate %",
+        "Confidence before (1-5)",
+        "Confidence after (1-5)",
+        "Usefulness (1-5)",
+    ]
 
 
 @pytest.mark.parametrize("sessions", [1, 3])
@@ -216,7 +226,7 @@ def test_report_query_count_is_constant(sessions, coordinator, django_assert_num
                 book_three_days_before(session, _person("Pat", sector)), "attended", by=coordinator
             )
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         partnership_report(ReportFilters(theme=theme), now=NOW)
 
 
@@ -234,7 +244,7 @@ def test_report_page_query_count_is_constant(
         book_three_days_before(session, _person("Pat", "health"))
     client.force_login(coordinator)
 
-    # sign-in session, user, coordinator check, programme lookup, five report queries,
+    # sign-in session, user, coordinator check, programme lookup, seven report queries,
     # trainer check (menu), programme and theme choices for the filter form
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         client.get(reverse("staff:reports"), {"programme": "week"})
