@@ -158,10 +158,32 @@ def trainer_flag(user, session=None) -> Exists:
 # After the session.
 
 
-def evaluation_questions(event: Event) -> list[EvaluationQuestion]:
-    """The course's own evaluation questions, or the partnership's defaults if it has none."""
-    own = list(EvaluationQuestion.objects.filter(event=event))
-    return own or list(EvaluationQuestion.objects.filter(event__isnull=True))
+# The partnership's default evaluation (migration 0003 stores the same).
+DEFAULT_QUESTIONS = [
+    ("confidence_before", "Before the session, how confident were you in this area?", "rating"),
+    ("confidence_after", "After the session, how confident are you in this area?", "rating"),
+    ("usefulness", "How useful was the session for your work?", "rating"),
+    ("do_differently", "What will you do differently?", "text"),
+]
+
+
+def evaluation_questions(event: Event | None) -> list[EvaluationQuestion]:
+    """The course's own evaluation questions, or the partnership's defaults if it has none.
+
+    A database without the defaults (emptied by hand, or by a test that flushes every table)
+    gets them back here, so no evaluation is ever taken with no questions at all.
+    """
+    own = list(EvaluationQuestion.objects.filter(event=event)) if event else []
+    if own:
+        return own
+    defaults = list(EvaluationQuestion.objects.filter(event__isnull=True))
+    if not defaults:
+        for position, (key, text, kind) in enumerate(DEFAULT_QUESTIONS, start=1):
+            EvaluationQuestion.objects.get_or_create(
+                event=None, key=key, defaults={"text": text, "kind": kind, "position": position}
+            )
+        defaults = list(EvaluationQuestion.objects.filter(event__isnull=True))
+    return defaults
 
 
 def refresher_due(session: Session) -> date | None:

@@ -788,7 +788,7 @@ def evaluation_questions(request, pk: int | None = None):
         "evaluation_questions.html",
         {
             "event": event,
-            "questions": questions_for(event) if event else list(own),
+            "questions": questions_for(event),
             "uses_defaults": uses_defaults,
             "form": add_form,
             "errors": errors,

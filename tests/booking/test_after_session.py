@@ -437,3 +437,19 @@ def test_refreshers_due_lists_the_latest_attendance_per_course(trainer):
     assert [(row.booking.person, row.due, row.overdue) for row in rows] == [
         (overdue, date(2021, 9, 1), True)
     ]
+
+
+def test_defaults_come_back_if_the_database_lost_them(booking, person, trainer):
+    EvaluationQuestion.objects.filter(event=None).delete()
+    attended(booking, trainer)
+
+    with pytest.raises(InvalidValue):
+        submit_evaluation(booking, by=person, answers={})
+
+    assert [q.key for q in evaluation_questions(booking.session.event)] == [
+        "confidence_before",
+        "confidence_after",
+        "usefulness",
+        "do_differently",
+    ]
+    assert not Evaluation.objects.exists()
