@@ -18,6 +18,7 @@ class BookingConfig(AppConfig):
         register_renderer(messages.BOOKING_KINDS, messages.render_again)
         # What the worker does every minute (`manage.py worker`); each is sent once per booking.
         register("reminders", messages.queue_reminders)
+        register("lost_booking_messages", messages.queue_lost_new_booking_messages)
         register("evaluation_requests", messages.queue_evaluation_requests)
         register("evaluation_reminders", messages.queue_evaluation_reminders)
         register("refresher_reminders", messages.queue_refresher_reminders)

@@ -1,5 +1,6 @@
 """`manage.py worker`: the database worker that also runs the periodic jobs, so no cron."""
 
+import io
 import signal
 from datetime import timedelta
 
@@ -55,3 +56,24 @@ def test_worker_runs_the_periodic_jobs_and_sends_what_they_write(settings, smtp)
     request = Notification.objects.get(kind="evaluation_request")
     assert request.status == "sent"
     assert [envelope.rcpt_tos for envelope in smtp.inbox.envelopes] == [["sam@example.org"]]
+
+
+@pytest.mark.django_db
+def test_periodic_jobs_once_runs_a_round(smtp, settings, django_capture_on_commit_callbacks):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    now = timezone.now()
+    session = SessionFactory(starts_at=now - timedelta(hours=3), ends_at=now - timedelta(hours=1))
+    trainer = UserFactory()
+    session.trainers.add(trainer)
+    with suppressed():
+        booking = book_session(
+            session, person=UserFactory(email="ann@example.org"), now=now - timedelta(days=2)
+        )
+        mark_attendance(booking, attendance="attended", by=trainer, now=session.ends_at)
+    out = io.StringIO()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("periodic_jobs", "--once", stdout=out)
+
+    assert "evaluation_requests" in out.getvalue()
+    assert [envelope.rcpt_tos for envelope in smtp.inbox.envelopes] == [["ann@example.org"]]

@@ -21,15 +21,20 @@ from common.periodic import run_periodic_jobs
 logger = logging.getLogger(__name__)
 
 
+def run_round() -> None:
+    """One round of every periodic job; a failure is logged, and the next round tries again."""
+    try:
+        run_periodic_jobs()
+    except Exception as error:  # each failure is logged by its job; try again next round
+        logger.error("periodic round failed error=%s", type(error).__name__)
+    finally:
+        # This thread's own connections: none is held open while it sleeps.
+        connections.close_all()
+
+
 def run_forever(interval: float) -> None:
     while True:
-        try:
-            run_periodic_jobs()
-        except Exception as error:  # each failure is logged by its job; try again next round
-            logger.error("periodic round failed error=%s", type(error).__name__)
-        finally:
-            # This thread's own connections: none is held open while it sleeps.
-            connections.close_all()
+        run_round()
         time.sleep(interval)
 
 
