@@ -11,10 +11,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.models import Sector, User
 from booking import rules
 from booking.models import Booking
-from events.models import Event, Programme, Session, Theme, Venue
+from booking.queries import sector_quotas_with_counts
+from events.models import MAX_OFFER_HOURS, Event, Programme, Session, Theme, Venue
 
 # Written times must fall in this range: far enough for any real session, near enough that
 # date arithmetic (booking windows, time zones) never overflows.
@@ -109,6 +110,16 @@ class TrainerSerializer(serializers.ModelSerializer):
         fields = ["id", "full_name"]
 
 
+class SectorQuotaSerializer(serializers.Serializer):
+    sector = serializers.ChoiceField(choices=Sector.choices, help_text="An organisation sector.")
+    places = serializers.IntegerField(
+        min_value=1, max_value=MAX_CAPACITY, help_text="Places reserved for the sector."
+    )
+    confirmed = serializers.IntegerField(
+        read_only=True, help_text="Confirmed places held by people of the sector."
+    )
+
+
 class SessionSerializer(serializers.ModelSerializer):
     """A session with its availability.
 
@@ -123,8 +134,16 @@ class SessionSerializer(serializers.ModelSerializer):
     location = serializers.CharField(source="location_text")
     trainers = TrainerSerializer(many=True)
     confirmed_count = serializers.IntegerField()
-    places_left = serializers.IntegerField()
+    offered_count = serializers.IntegerField(
+        help_text="Live offers: freed places held for people on the waitlist until they answer."
+    )
+    places_left = serializers.IntegerField(help_text="Free places; live offers count as taken.")
     waitlist_length = serializers.IntegerField()
+    sector_quotas = serializers.SerializerMethodField()
+    quota_release_at = serializers.DateTimeField(
+        source="quotas_release_at",
+        help_text="When reserved places stop applying (default: 7 days before the start).",
+    )
     booking_open = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
     calendar_url = serializers.SerializerMethodField()
@@ -148,9 +167,14 @@ class SessionSerializer(serializers.ModelSerializer):
             "location",
             "capacity",
             "confirmed_count",
+            "offered_count",
             "places_left",
             "waitlist_length",
             "waitlist_enabled",
+            "promotion",
+            "offer_hours",
+            "sector_quotas",
+            "quota_release_at",
             "status",
             "cancellation_reason",
             "booking_open",
@@ -171,6 +195,12 @@ class SessionSerializer(serializers.ModelSerializer):
 
     def may_see_join_url(self, session) -> bool:
         return rules.may_see_join_url(self.context["request"].user, session)
+
+    @extend_schema_field(SectorQuotaSerializer(many=True))
+    def get_sector_quotas(self, session) -> list[dict]:
+        """Places reserved per sector until ``quota_release_at``, with the confirmed places
+        each sector holds."""
+        return sector_quotas_with_counts(session)
 
     def get_booking_open(self, session) -> bool:
         return rules.availability(session, self.context["now"]).booking_open
@@ -205,12 +235,33 @@ class SessionWriteSerializer(serializers.Serializer):
     waitlist_enabled = serializers.BooleanField(default=True)
     booking_opens_at = BoundedDateTimeField(allow_null=True, required=False)
     booking_closes_at = BoundedDateTimeField(allow_null=True, required=False)
+    promotion = serializers.ChoiceField(
+        choices=Session.Promotion.choices,
+        required=False,
+        help_text="automatic (default): a freed place goes to the head of the waitlist at once; "
+        "offer: it is held for them for offer_hours to accept or decline.",
+    )
+    offer_hours = serializers.IntegerField(
+        min_value=1, max_value=MAX_OFFER_HOURS, required=False, help_text="Default 24."
+    )
+    sector_quotas = serializers.ListField(
+        child=SectorQuotaSerializer(),
+        required=False,
+        help_text="Places reserved per sector until quota_release_at; they add up to at most "
+        "the capacity. `confirmed` is ignored. [] removes every quota.",
+    )
+    quota_release_at = BoundedDateTimeField(
+        allow_null=True, required=False, help_text="null: 7 days before the start."
+    )
     # A ListField (not many=True) so that anything but a list, e.g. {}, is refused.
     trainers = serializers.ListField(
         child=serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True)),
         required=False,
         help_text="User ids; replaces the session's trainers.",
     )
+
+    def validate_sector_quotas(self, quotas) -> list[dict]:
+        return [{"sector": quota["sector"], "places": quota["places"]} for quota in quotas]
 
 
 class SessionCancelSerializer(serializers.Serializer):
@@ -258,6 +309,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "ends_at",
             "person",
             "status",
+            "offer_expires_at",
             "waitlist_position",
             "attendance",
             "late_cancellation",

@@ -37,6 +37,8 @@ v1 = [
     path("bookings/", views.BookingListView.as_view(), name="booking-list"),
     path("bookings/<int:pk>/", views.BookingDetailView.as_view(), name="booking-detail"),
     path("bookings/<int:pk>/cancel/", views.BookingCancelView.as_view(), name="booking-cancel"),
+    path("bookings/<int:pk>/accept/", views.BookingAcceptView.as_view(), name="booking-accept"),
+    path("bookings/<int:pk>/decline/", views.BookingDeclineView.as_view(), name="booking-decline"),
     path(
         "bookings/<int:pk>/attendance/",
         views.BookingAttendanceView.as_view(),

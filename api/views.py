@@ -41,6 +41,7 @@ from booking.queries import (
     bookings_visible_to,
     evaluation_form,
     evaluation_summary,
+    confirmed_by_sector,
     sessions_with_availability,
     training_record,
     with_viewer,
@@ -184,6 +185,12 @@ def sessions_for(view: ApiView):
 
 
 class SessionMixin:
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            confirmed_by_sector(page)
+        return page
+
     def session_response(self, session_id: int, status_code=status.HTTP_200_OK) -> Response:
         session = sessions_for(self).get(pk=session_id)
         return Response(
@@ -478,6 +485,42 @@ class BookingCancelView(ApiView):
         booking = get_object_or_404(visible_bookings(self), pk=pk)
         booking_services.cancel_booking(booking, by=request.user)
         return Response(self.get_serializer(visible_bookings(self).get(pk=pk)).data)
+
+
+class OfferAnswerView(ApiView):
+    """Accept or decline an offered place: the booking's person (or a coordinator)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = serializers.BookingSerializer
+    answer = None  # the booking service to call
+
+    def post(self, request, pk: int):
+        booking = get_object_or_404(visible_bookings(self), pk=pk)
+        type(self).answer(booking, by=request.user)
+        return Response(self.get_serializer(visible_bookings(self).get(pk=pk)).data)
+
+
+@extend_schema(
+    summary="Accept an offered place",
+    description="Confirms the place held for you (200, status `confirmed`); the confirmation "
+    "email brings the calendar invitation. Once the offer has expired: 409 `offer_expired`; "
+    "a booking with no open offer (accepted, declined): 409 `not_offered`.",
+    request=None,
+    responses={200: serializers.BookingSerializer, **error_responses(*WRITE)},
+)
+class BookingAcceptView(OfferAnswerView):
+    answer = booking_services.accept_offer
+
+
+@extend_schema(
+    summary="Decline an offered place",
+    description="Gives the place up (200, status `cancelled`); the next person on the waitlist "
+    "is offered it. Once the offer has expired: 409 `offer_expired`.",
+    request=None,
+    responses={200: serializers.BookingSerializer, **error_responses(*WRITE)},
+)
+class BookingDeclineView(OfferAnswerView):
+    answer = booking_services.decline_offer
 
 
 @extend_schema(

@@ -9,7 +9,7 @@ class BookingConfig(AppConfig):
     name = "booking"
 
     def ready(self) -> None:
-        from booking import messages
+        from booking import messages, services
         from common.periodic import register
         from notifications.services import register_renderer
 
@@ -22,6 +22,8 @@ class BookingConfig(AppConfig):
         register("evaluation_requests", messages.queue_evaluation_requests)
         register("evaluation_reminders", messages.queue_evaluation_reminders)
         register("refresher_reminders", messages.queue_refresher_reminders)
+        # Offers that ran out pass on, quotas due are released (docs/fair-allocation.md).
+        register("allocate_places", services.allocate_places)
         post_migrate.connect(restore_sqlite_waitlist_triggers, sender=self)
 
 

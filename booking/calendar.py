@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
+from django.utils import timezone
 from icalendar import Event, vCalAddress
 
 from booking import rules
@@ -22,16 +23,28 @@ def booking_uid(booking) -> str:
 def booking_vevent(booking, *, for_invitation: bool = False, now: datetime | None = None) -> Event:
     """The VEVENT of one person's booking, used by their invitations and personal feed.
 
-    In the personal feed a waitlist place is shown as tentative and free time; invitations are
-    only ever sent for confirmed places, so they keep the plain confirmed/cancelled event.
+    In the personal feed a waitlist place and an offered place (held until the person accepts)
+    are shown as tentative and free time; invitations are only ever sent for confirmed places,
+    so they keep the plain confirmed/cancelled event.
     """
     session = booking.session
     cancelled = session.is_cancelled or booking.status == "cancelled"
-    waitlisted = booking.status == "waitlisted" and not cancelled and not for_invitation
+    pending = not cancelled and not for_invitation
+    waitlisted = pending and booking.status == "waitlisted"
+    offered = pending and booking.status == "offered"
     details = []
+    summary = None
     if not for_invitation:
         if waitlisted:
             details = ["You are on the waitlist. We will email you if a place becomes free."]
+            summary = f"Waitlist: {session.event.title}"
+        elif offered:
+            expires = timezone.localtime(booking.offer_expires_at)
+            details = [
+                f"A place is held for you until {expires:%H:%M on %A %-d %B %Y} (UK time). "
+                "Accept or decline it from your booking page or the offer email."
+            ]
+            summary = f"Place offered: {session.event.title}"
         elif booking.status == "cancelled" and not session.is_cancelled:
             details = ["Your booking was cancelled."]
     event = session_vevent(
@@ -40,8 +53,8 @@ def booking_vevent(booking, *, for_invitation: bool = False, now: datetime | Non
         sequence=booking.ical_sequence,
         include_join_url=rules.holder_may_see_join_url(booking),
         cancelled=cancelled,
-        tentative=waitlisted,
-        summary=f"Waitlist: {session.event.title}" if waitlisted else None,
+        tentative=waitlisted or offered,
+        summary=summary,
         details=details,
         now=now,
     )

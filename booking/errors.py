@@ -96,3 +96,13 @@ class AlreadySubmitted(BookingError):
 class EvaluationRequired(BookingError):
     code = "evaluation_required"
     default_detail = "Your certificate is ready once you have sent your evaluation."
+
+
+class OfferExpired(BookingError):
+    code = "offer_expired"
+    default_detail = "This offer has expired, so the place has gone to the next person."
+
+
+class NotOffered(BookingError):
+    code = "not_offered"
+    default_detail = "There is no open offer of a place for this booking."

@@ -20,6 +20,7 @@ from django.utils import timezone
 from booking import rules
 from booking.calendar import invitation
 from booking.models import Booking
+from booking.offer_links import offer_token
 from booking.queries import refresher_candidates, waitlist_position
 from common.text import one_line
 from events.calendar import session_url
@@ -42,6 +43,9 @@ SUBJECTS = {
     Kind.BOOKING_CONFIRMED: "Booking confirmed: {title}, {day}",
     Kind.BOOKING_WAITLISTED: "You are on the waitlist: {title}, {day}",
     Kind.BOOKING_PROMOTED: "You have a place: {title}, {day}",
+    Kind.BOOKING_OFFERED: "A place is offered to you: {title}, {day}",
+    Kind.OFFER_EXPIRED: "Your offer of a place has expired: {title}, {day}",
+    Kind.OFFER_DECLINED: "You declined the place: {title}, {day}",
     Kind.BOOKING_CANCELLED: "Booking cancelled: {title}, {day}",
     Kind.SESSION_CHANGED: "Session changed: {title}, {day}",
     Kind.SESSION_CANCELLED: "Session cancelled: {title}, {day}",
@@ -358,6 +362,8 @@ def booking_content(booking: Booking, *, kind: str, changes=None, reason: str = 
         ),
     }
     context["changes"] = describe_changes(changes or {}, show_join_url=bool(context["join_url"]))
+    if kind == Kind.BOOKING_OFFERED:
+        context |= _offer_context(booking)
     subject = SUBJECTS[kind].format(title=context["title"], day=_day(session))
     method, ics = "", ""
     # A booking that was ever confirmed has an event in the person's calendar to remove.
@@ -432,6 +438,18 @@ def _booking_context(booking: Booking) -> dict:
         "my_bookings_url": absolute_url(reverse("booking:my_bookings")),
         "confirmed": confirmed_place,
         "waitlisted": booking.status == Booking.Status.WAITLISTED,
+        "offered": booking.status == Booking.Status.OFFERED,
+    }
+
+
+def _offer_context(booking: Booking) -> dict:
+    """The deadline in UK time and the two one-click links of an offer email."""
+    token = offer_token(booking)
+    expires = timezone.localtime(booking.offer_expires_at)
+    return {
+        "offer_expires": f"{expires:%H:%M on %A %-d %B %Y} (UK time)",
+        "accept_url": absolute_url(reverse("booking:offer", args=[token, "accept"])),
+        "decline_url": absolute_url(reverse("booking:offer", args=[token, "decline"])),
     }
 
 

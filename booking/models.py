@@ -15,6 +15,13 @@ class BookingQuerySet(models.QuerySet):
     def waitlisted(self):
         return self.filter(status=Booking.Status.WAITLISTED)
 
+    def offered(self):
+        return self.filter(status=Booking.Status.OFFERED)
+
+    def taking_places(self):
+        """Confirmed places and live offers: what counts against the capacity."""
+        return self.filter(status__in=Booking.PLACE_STATUSES)
+
     def waitlist_order(self):
         """FIFO: first waitlisted first, ties broken by id."""
         return self.waitlisted().order_by("waitlisted_at", "id")
@@ -26,7 +33,11 @@ class Booking(models.Model):
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", "Confirmed"
         WAITLISTED = "waitlisted", "On the waitlist"
+        OFFERED = "offered", "Offered a place"
         CANCELLED = "cancelled", "Cancelled"
+
+    # A confirmed place and a place held for someone until they answer both take a place.
+    PLACE_STATUSES = (Status.CONFIRMED, Status.OFFERED)
 
     class Attendance(models.TextChoices):
         UNMARKED = "unmarked", "Not marked"
@@ -51,6 +62,9 @@ class Booking(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     waitlisted_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    offer_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Until when an offered place is held for the person."
+    )
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -94,6 +108,10 @@ class Booking(models.Model):
                 condition=~models.Q(status="waitlisted") | models.Q(waitlisted_at__isnull=False),
                 name="waitlisted_booking_has_time",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(status="offered") | models.Q(offer_expires_at__isnull=False),
+                name="offered_booking_has_expiry",
+            ),
         ]
         indexes = [
             models.Index(fields=["session", "status"], name="booking_session_status"),
@@ -109,6 +127,12 @@ class Booking(models.Model):
                 condition=models.Q(attendance_marked_by__isnull=False),
                 name="booking_attendance_marked_by",
             ),
+            # allocate_places looks for offers past their time every minute.
+            models.Index(
+                fields=["offer_expires_at"],
+                condition=models.Q(status="offered"),
+                name="booking_live_offer_expiry",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -117,6 +141,17 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status != self.Status.CANCELLED
+
+    @property
+    def offer_expired(self) -> bool:
+        """An offer that ran out (cancelled at or after its time; a declined one ended before)."""
+        return (
+            self.status == self.Status.CANCELLED
+            and self.offer_expires_at is not None
+            and self.confirmed_at is None
+            and self.cancelled_at is not None
+            and self.cancelled_at >= self.offer_expires_at
+        )
 
 
 class SessionWaitlist(models.Model):

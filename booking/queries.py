@@ -50,7 +50,8 @@ def count_of(rows) -> Subquery:
 
 
 def sessions_with_availability(sessions=None):
-    """Annotate sessions with confirmed_count, waitlist_length and places_left (one query).
+    """Annotate sessions with confirmed_count, offered_count (live offers), waitlist_length
+    and places_left, which counts offers as taken (one query).
 
     The counts are correlated subqueries rather than a join with GROUP BY, so the database
     counts bookings only for the sessions it returns (a page of 20 costs 20 index lookups, not
@@ -59,8 +60,44 @@ def sessions_with_availability(sessions=None):
     sessions = Session.objects.all() if sessions is None else sessions
     return sessions.annotate(
         confirmed_count=count_of(Booking.objects.confirmed().filter(session=OuterRef("pk"))),
+        offered_count=count_of(Booking.objects.offered().filter(session=OuterRef("pk"))),
         waitlist_length=count_of(Booking.objects.waitlisted().filter(session=OuterRef("pk"))),
-    ).annotate(places_left=Greatest(F("capacity") - F("confirmed_count"), 0))
+    ).annotate(places_left=Greatest(F("capacity") - F("confirmed_count") - F("offered_count"), 0))
+
+
+def confirmed_by_sector(sessions) -> None:
+    """Set ``confirmed_by_sector`` ({sector: confirmed places}) on each session with quotas,
+    in one query for them all (none when no session has quotas)."""
+    with_quotas = {session.pk: session for session in sessions if session.sector_quotas}
+    for session in sessions:
+        session.confirmed_by_sector = {}
+    if not with_quotas:
+        return
+    rows = (
+        Booking.objects.confirmed()
+        .filter(session__in=with_quotas, person__organisation__isnull=False)
+        .values_list("session_id", "person__organisation__sector")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for session_id, sector, n in rows:
+        with_quotas[session_id].confirmed_by_sector[sector] = n
+
+
+def sector_quotas_with_counts(session) -> list[dict]:
+    """The session's quotas as ``[{"sector", "places", "confirmed"}]``."""
+    counts = getattr(session, "confirmed_by_sector", None)
+    if counts is None:
+        confirmed_by_sector([session])
+        counts = session.confirmed_by_sector
+    return [
+        {
+            "sector": quota["sector"],
+            "places": quota["places"],
+            "confirmed": counts.get(quota["sector"], 0),
+        }
+        for quota in session.sector_quotas or ()
+    ]
 
 
 def with_viewer(sessions, user):

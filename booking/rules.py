@@ -11,7 +11,7 @@ its tag, the booking service) and ``bookable_now(now)``, the same rule as a filt
 
 import hmac
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 import rules
@@ -59,6 +59,8 @@ may_see_register = is_trainer_of | is_coordinator
 may_see_join_url = session_offers_joining & (is_trainer_of | holds_confirmed_place | is_coordinator)
 may_see_booking = owns_booking | is_coordinator
 may_cancel_booking = owns_booking | is_coordinator
+# Accepting or declining an offered place: the person, or a coordinator on their behalf.
+may_answer_offer = owns_booking | is_coordinator
 
 rules.add_perm("booking.see_register", may_see_register)
 rules.add_perm("booking.see_join_url", may_see_join_url)
@@ -83,8 +85,65 @@ def holder_may_see_join_url(booking: Booking) -> bool:
 
 
 def may_still_cancel(booking: Booking, now: datetime) -> bool:
-    """A confirmed or waitlisted place can be given up until the session starts."""
+    """A confirmed, offered or waitlisted place can be given up until the session starts."""
     return booking.is_active and now < booking.session.starts_at
+
+
+def offer_is_open(booking: Booking, now: datetime) -> bool:
+    """An offered place the person can still accept or decline."""
+    return booking.status == Booking.Status.OFFERED and now < booking.offer_expires_at
+
+
+def offer_has_expired(booking: Booking, now: datetime) -> bool:
+    """An offer past its time: cancelled by ``allocate_places``, or not yet (by the clock)."""
+    if booking.status == Booking.Status.OFFERED:
+        return now >= booking.offer_expires_at
+    return booking.offer_expired
+
+
+# Fair allocation: offers of freed places and sector quotas.
+
+
+def offer_deadline(session: Session) -> datetime:
+    """An offer never runs past this: the booking close, or the start."""
+    return min(session.booking_closes_at or session.starts_at, session.starts_at)
+
+
+def offers_apply(session: Session, now: datetime) -> bool:
+    """Whether a freed place is offered (held for ``offer_hours``) rather than confirmed.
+
+    Only in offer mode, and only while a whole offer still fits before the deadline: with less
+    time left the place is confirmed at once, so that it is not lost to an unanswered email.
+    """
+    return session.promotion == Session.Promotion.OFFER and now + timedelta(
+        hours=session.offer_hours
+    ) <= offer_deadline(session)
+
+
+def quotas_apply(session: Session, now: datetime) -> bool:
+    """Sector quotas hold places back until their release (``Session.quotas_release_at``)."""
+    return bool(session.sector_quotas) and now < session.quotas_release_at
+
+
+def allocation_managed(session: Session) -> bool:
+    """Whether places at the session are given by offers or quotas rather than simply first
+    come, first served: only then does booking need more than the plain count."""
+    return session.promotion != Session.Promotion.AUTOMATIC or bool(session.sector_quotas)
+
+
+def unfilled_reservations(session: Session, taken_by_sector: dict) -> dict[str, int]:
+    """{sector: reserved places not yet taken by that sector} (confirmed places and offers)."""
+    return {
+        sector: max(0, places - taken_by_sector.get(sector, 0))
+        for sector, places in session.reserved_places.items()
+    }
+
+
+def quota_allows(sector: str | None, *, free: int, unfilled: dict[str, int]) -> bool:
+    """The quota rule: someone of ``sector`` (None: no sector) may take one of ``free`` places
+    only if the other sectors' unfilled reservations still fit in what is left."""
+    held_for_others = sum(n for other, n in unfilled.items() if other != sector)
+    return free - held_for_others >= 1
 
 
 def attendance_open(session: Session, now: datetime) -> bool:

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.rules import is_coordinator
 from audit.services import record
-from booking import errors, rules
+from booking import allocation, errors, rules
 from booking.messages import session_change_messages
 from booking.models import Booking, Evaluation, EvaluationAnswer, SessionWaitlist
 from booking.queries import count_of
@@ -36,7 +36,7 @@ from booking.tasks import (
 from common.errors import InvalidValue, NotAllowed
 from common.sql import PreparedQuery, insert_together
 from common.tasks import enqueued
-from events.models import Session
+from events.models import QUOTA_RELEASE_LEAD, Session
 from events.queries import evaluation_questions
 from events.services import validate_session
 from notifications.kinds import Kind
@@ -53,7 +53,13 @@ EDITABLE_FIELDS = (
     "booking_opens_at",
     "booking_closes_at",
     "notes",
+    "promotion",
+    "offer_hours",
+    "sector_quotas",
+    "quota_release_at",
 )
+# Changes after which the waitlist may be owed places.
+ALLOCATION_FIELDS = ("capacity", "sector_quotas", "quota_release_at")
 
 
 def lock_session(session_id: int) -> Session:
@@ -117,16 +123,26 @@ def book_session(
             _check_bookable(state, now)
             if state.already_booked:
                 raise errors.AlreadyBooked()
+            taken, waitlisted = state.confirmed_places, state.waitlisted_places
+            if rules.allocation_managed(state):
+                # Offers or quotas: first pass on places the clock has freed (offers run out,
+                # quotas released), then ask the quota rule. Plain sessions skip all of this.
+                if allocation.settle(state, now=now):
+                    settled = _BOOKING_STATE.first(session=state.pk, person=person.pk)
+                    taken, waitlisted = settled.confirmed_places, settled.waitlisted_places
+                has_place = allocation.may_take_place(state, person=person, now=now, taken=taken)
+            else:
+                has_place = taken < state.capacity
             booking.session = state
             booking.created_at = now
-            if state.confirmed_places < state.capacity:
+            if has_place:
                 booking.status = Booking.Status.CONFIRMED
                 booking.confirmed_at = now
                 booking.waitlist_position = None
-            elif rules.waitlist_has_room(state, state.waitlisted_places):
+            elif rules.waitlist_has_room(state, waitlisted):
                 booking.status = Booking.Status.WAITLISTED
                 booking.waitlisted_at = now
-                booking.waitlist_position = state.waitlisted_places + 1
+                booking.waitlist_position = waitlisted + 1
             else:
                 raise errors.SessionFull()
             # The message task names the booking by its calendar UID (made in Python), so
@@ -148,7 +164,8 @@ def booking_state(session_id: int, person_id: int) -> Session | None:
     UPDATE`` of the session row alone (not its course or programme, so bookings for two
     sessions of one course, or an edit of the course, never wait on each other), then, as a new
     statement that sees every booking committed before the lock was granted, one read of the
-    session with ``programme_published``, ``confirmed_places`` (counted),
+    session with ``programme_published``, ``confirmed_places`` (counted: confirmed places and
+    live offers, which hold a place too),
     ``waitlisted_places`` (``SessionWaitlist``, kept by the database) and ``already_booked``
     (the person's active booking, by the unique index). A check that needs the person's other
     bookings or more counts belongs in that read as one more annotation (``_BOOKING_STATE``),
@@ -170,7 +187,9 @@ _BOOKING_STATE = PreparedQuery(
         .order_by()
         .annotate(
             programme_published=F("event__programme__published"),
-            confirmed_places=count_of(Booking.objects.confirmed().filter(session=OuterRef("pk"))),
+            confirmed_places=count_of(
+                Booking.objects.taking_places().filter(session=OuterRef("pk"))
+            ),
             waitlisted_places=Coalesce(
                 Subquery(
                     SessionWaitlist.objects.filter(session=OuterRef("pk")).values("waitlisted")
@@ -186,7 +205,7 @@ _BOOKING_STATE = PreparedQuery(
 
 
 def cancel_booking(booking: Booking, *, by, now=None, reason: str = "") -> Booking:
-    """Cancel a confirmed or waitlisted booking and give a freed place to the waitlist.
+    """Cancel a confirmed, offered or waitlisted booking and give a freed place to the waitlist.
 
     Allowed until the session starts; within ``LATE_CANCELLATION_PERIOD`` of the start it is
     recorded as a late cancellation. Only the person themself or a coordinator may cancel;
@@ -204,13 +223,14 @@ def cancel_booking(booking: Booking, *, by, now=None, reason: str = "") -> Booki
             raise errors.SessionStarted(
                 "The session has started, so it can no longer be cancelled."
             )
-        freed_place = booking.status == Booking.Status.CONFIRMED
+        freed_place = booking.status in Booking.PLACE_STATUSES
+        was_confirmed = booking.status == Booking.Status.CONFIRMED
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
         booking.cancelled_by = by
         # Only a confirmed place given up late can go to waste; leaving the queue late cannot.
         booking.late_cancellation = (
-            freed_place and session.starts_at - now < settings.LATE_CANCELLATION_PERIOD
+            was_confirmed and session.starts_at - now < settings.LATE_CANCELLATION_PERIOD
         )
         if freed_place:
             booking.ical_sequence += 1
@@ -230,10 +250,111 @@ def cancel_booking(booking: Booking, *, by, now=None, reason: str = "") -> Booki
             reason=reason.strip(),
         )
         if freed_place:
-            _fill_free_places(session, now=now)
+            allocation.fill_free_places(session, now=now)
         if by.pk != booking.person_id:
             record("booking.cancelled", actor=by, target=booking)
     return booking
+
+
+def accept_offer(booking: Booking, *, by, now=None) -> Booking:
+    """Take up an offered place: the booking is confirmed and the person gets the invitation.
+
+    Raises ``OfferExpired`` once the offer's time has passed (whether or not
+    ``allocate_places`` has cancelled it yet) and ``NotOffered`` for a booking with no open
+    offer (already accepted, declined, never offered); nothing is changed then.
+    """
+    with transaction.atomic():
+        session = lock_session(booking.session_id)
+        now = now or timezone.now()
+        booking = _offered_booking(booking, by=by, now=now)
+        booking.status = Booking.Status.CONFIRMED
+        booking.confirmed_at = now
+        booking.save(update_fields=["status", "confirmed_at"])
+        later(write_booking_messages, booking_ids=[booking.pk], kind=Kind.BOOKING_CONFIRMED)
+        if by.pk != booking.person_id:
+            record("booking.offer_accepted", actor=by, target=booking)
+    booking.session = session
+    return booking
+
+
+def decline_offer(booking: Booking, *, by, now=None) -> Booking:
+    """Turn down an offered place: the booking is cancelled and the next person is offered it."""
+    with transaction.atomic():
+        session = lock_session(booking.session_id)
+        now = now or timezone.now()
+        booking = _offered_booking(booking, by=by, now=now)
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = now
+        booking.cancelled_by = by
+        booking.late_cancellation = False
+        booking.ical_sequence += 1
+        booking.save(
+            update_fields=[
+                "status",
+                "cancelled_at",
+                "cancelled_by",
+                "late_cancellation",
+                "ical_sequence",
+            ]
+        )
+        later(write_booking_messages, booking_ids=[booking.pk], kind=Kind.OFFER_DECLINED)
+        allocation.fill_free_places(session, now=now)
+        if by.pk != booking.person_id:
+            record("booking.offer_declined", actor=by, target=booking)
+    booking.session = session
+    return booking
+
+
+def _offered_booking(booking: Booking, *, by, now) -> Booking:
+    """The booking read again under the lock, if its offer is open to ``by``."""
+    if not rules.may_answer_offer(by, booking):
+        raise NotAllowed()
+    booking = Booking.objects.get(pk=booking.pk)
+    if rules.offer_has_expired(booking, now):
+        raise errors.OfferExpired()
+    if not rules.offer_is_open(booking, now):
+        raise errors.NotOffered()
+    return booking
+
+
+def allocate_places(*, now=None) -> dict[str, int]:
+    """Expire offers whose time has run out and release sector quotas whose time has come,
+    giving the places to the waitlist (``booking.allocation.settle``), session by session.
+
+    Run every minute by the worker and by ``manage.py allocate_places``. Idempotent: at the
+    same ``now`` a second run changes nothing. Returns counts for the command to report.
+    """
+    now = now or timezone.now()
+    totals = {"sessions": 0, "expired": 0, "allocated": 0}
+    for session_id in sessions_to_allocate(now):
+        with transaction.atomic():
+            session = lock_session(session_id)
+            expired = allocation.expire_offers(session, now=now)
+            allocated = allocation.fill_free_places(session, now=now)
+        if expired or allocated:
+            totals["sessions"] += 1
+            totals["expired"] += len(expired)
+            totals["allocated"] += len(allocated)
+    return totals
+
+
+def sessions_to_allocate(now) -> list[int]:
+    """Sessions that may owe someone a change at ``now``: a live offer past its time, or
+    quotas released while people wait. A cheap filter; ``settle`` decides under the lock."""
+    overdue = Booking.objects.offered().filter(offer_expires_at__lte=now)
+    released = (
+        Session.objects.scheduled()
+        .filter(starts_at__gt=now)
+        .exclude(sector_quotas=[])
+        .filter(
+            Q(quota_release_at__lte=now)
+            | Q(quota_release_at__isnull=True, starts_at__lte=now + QUOTA_RELEASE_LEAD)
+        )
+        .filter(Exists(Booking.objects.waitlisted().filter(session=OuterRef("pk"))))
+    )
+    ids = set(overdue.values_list("session_id", flat=True))
+    ids.update(released.values_list("pk", flat=True))
+    return sorted(ids)
 
 
 def mark_attendance(booking: Booking, *, attendance: str, by, now=None) -> Booking:
@@ -414,8 +535,9 @@ def update_session(session: Session, *, by, **changes) -> Session:
         capacity = changes.pop("capacity", None)
         for name, value in changes.items():
             setattr(session, name, value)
+        taken = None
         if capacity is not None and capacity != session.capacity:
-            _set_capacity(session, capacity, now=timezone.now())
+            taken = _set_capacity(session, capacity)
         validate_session(session)
         changed = {
             name: (before[name], getattr(session, name))
@@ -436,6 +558,9 @@ def update_session(session: Session, *, by, **changes) -> Session:
                 ical_sequence=F("ical_sequence") + 1
             )
         session.save()
+        if set(ALLOCATION_FIELDS) & changed.keys():
+            # More places, or fewer held back for sectors: the waitlist may be owed some.
+            allocation.fill_free_places(session, now=timezone.now(), taken=taken)
         if significant:
             later(
                 write_session_messages,
@@ -500,40 +625,18 @@ def _check_bookable(session: Session, now) -> None:
         raise refusal()
 
 
-def _set_capacity(session: Session, capacity: int, *, now) -> None:
+def _set_capacity(session: Session, capacity: int) -> int:
+    """Set the capacity if it holds everyone with a place; return the places taken."""
     if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1:
         raise InvalidValue("Capacity must be a whole number of at least 1.")
-    confirmed = Booking.objects.confirmed().filter(session=session).count()
-    if capacity < confirmed:
+    taken = allocation.places_taken(session)
+    if capacity < taken:
+        held = "confirmed" if session.promotion == Session.Promotion.AUTOMATIC else "taken"
         raise errors.CapacityBelowConfirmed(
-            f"{confirmed} places are confirmed; capacity cannot go below that."
+            f"{taken} places are {held}; capacity cannot go below that."
         )
     session.capacity = capacity
-    _fill_free_places(session, now=now, confirmed=confirmed)
-
-
-def _fill_free_places(session: Session, *, now, confirmed: int | None = None) -> list[int]:
-    """Promote the head of the waitlist into every free place, first come first served.
-
-    Nobody is promoted once the session has started, whatever freed the place: a place that
-    appears during the session can no longer be taken up.
-    """
-    if now >= session.starts_at:
-        return []
-    if confirmed is None:
-        confirmed = Booking.objects.confirmed().filter(session=session).count()
-    free = session.capacity - confirmed
-    if free <= 0:
-        return []
-    promoted = list(
-        Booking.objects.filter(session=session).waitlist_order().values_list("pk", flat=True)[:free]
-    )
-    if promoted:
-        Booking.objects.filter(pk__in=promoted).update(
-            status=Booking.Status.CONFIRMED, confirmed_at=now
-        )
-        later(write_booking_messages, booking_ids=promoted, kind=Kind.BOOKING_PROMOTED)
-    return promoted
+    return taken
 
 
 def _check_can_manage_attendance(session: Session, by) -> None:
@@ -636,6 +739,8 @@ def transfer_booking(booking: Booking, *, to_person, by, now=None) -> Booking:
             created_at=now,
             confirmed_at=now if confirmed else None,
             waitlisted_at=booking.waitlisted_at,
+            # An offered place passes on with the time left to answer it.
+            offer_expires_at=booking.offer_expires_at if booking.status == "offered" else None,
             source=Booking.Source.ADMIN,
         )
         booking.status = Booking.Status.CANCELLED
@@ -657,16 +762,29 @@ def transfer_booking(booking: Booking, *, to_person, by, now=None) -> Booking:
             write_booking_messages,
             booking_ids=[booking.pk],
             kind=Kind.BOOKING_CANCELLED,
-            reason=f"Your {'place' if confirmed else 'waitlist place'} has been passed to "
+            reason=f"Your {PLACE_WORDS[colleague.status]} has been passed to "
             f"{to_person}, as arranged with the training team.",
         )
         later(
             write_booking_messages,
             booking_ids=[colleague.pk],
-            kind=Kind.BOOKING_CONFIRMED if confirmed else Kind.BOOKING_WAITLISTED,
+            kind=TRANSFERRED_KINDS[colleague.status],
         )
         record("booking.transferred", actor=by, target=booking, to_booking=colleague.pk)
     return colleague
+
+
+PLACE_WORDS = {
+    Booking.Status.CONFIRMED: "place",
+    Booking.Status.OFFERED: "offered place",
+    Booking.Status.WAITLISTED: "waitlist place",
+}
+# What the colleague who receives a place is told, by the place's standing.
+TRANSFERRED_KINDS = {
+    Booking.Status.CONFIRMED: Kind.BOOKING_CONFIRMED,
+    Booking.Status.OFFERED: Kind.BOOKING_OFFERED,
+    Booking.Status.WAITLISTED: Kind.BOOKING_WAITLISTED,
+}
 
 
 def excuse_late_cancellation(booking: Booking, *, by) -> Booking:

@@ -1,5 +1,5 @@
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,8 +8,14 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Sector
+
 # A booking window may open at most this long before the session.
 MAX_BOOKING_LEAD = timedelta(days=2 * 365)
+# Sector quotas stop applying this long before the start, unless the session says otherwise.
+QUOTA_RELEASE_LEAD = timedelta(days=7)
+# An offer of a freed place is held for at most this long (two weeks).
+MAX_OFFER_HOURS = 14 * 24
 
 
 def describe_duration(duration: timedelta) -> str:
@@ -22,6 +28,34 @@ def describe_duration(duration: timedelta) -> str:
     if minutes or not hours:
         parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
     return " ".join(parts)
+
+
+def quota_problems(quotas, capacity) -> list[str]:
+    """What is wrong with a session's ``sector_quotas`` (empty when nothing is)."""
+    if not isinstance(quotas, list):
+        return ["Give a list of sectors with their places."]
+    problems = []
+    seen = set()
+    for quota in quotas:
+        if not isinstance(quota, dict) or set(quota) - {"sector", "places", "confirmed"}:
+            problems.append('Each quota is {"sector": ..., "places": ...}.')
+            continue
+        sector, places = quota.get("sector"), quota.get("places")
+        if sector not in Sector.values:
+            problems.append(f"{sector!r} is not a sector. Use one of: {', '.join(Sector.values)}.")
+        elif sector in seen:
+            problems.append(f"{Sector(sector).label} has more than one quota.")
+        seen.add(sector)
+        if not isinstance(places, int) or isinstance(places, bool) or places < 1:
+            problems.append("Reserved places must be a whole number of at least 1.")
+    if problems:
+        return problems
+    total = sum(quota["places"] for quota in quotas)
+    if capacity is not None and total > capacity:
+        problems.append(
+            f"The reserved places add up to {total}, more than the capacity of {capacity}."
+        )
+    return problems
 
 
 class Venue(models.Model):
@@ -176,6 +210,10 @@ class Session(models.Model):
         SCHEDULED = "scheduled", "Scheduled"
         CANCELLED = "cancelled", "Cancelled"
 
+    class Promotion(models.TextChoices):
+        AUTOMATIC = "automatic", "Automatic: the next person on the waitlist gets the place"
+        OFFER = "offer", "Offer: the next person is offered the place for a while"
+
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="sessions")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -198,6 +236,31 @@ class Session(models.Model):
     )
     booking_closes_at = models.DateTimeField(
         null=True, blank=True, help_text="Empty: booking closes when the session starts."
+    )
+    promotion = models.CharField(
+        max_length=16,
+        choices=Promotion.choices,
+        default=Promotion.AUTOMATIC,
+        help_text="What happens to a freed place: the head of the waitlist gets it at once, "
+        "or is offered it for a while and accepts or declines.",
+    )
+    offer_hours = models.PositiveIntegerField(
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_OFFER_HOURS)],
+        help_text="How long an offered place is held (hours). With less time than this before "
+        "booking closes, a freed place is confirmed at once.",
+    )
+    sector_quotas = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Places reserved per sector until the release, e.g. [{"sector": "police", '
+        '"places": 4}]. Sectors are the organisation sectors; the places add up to at most '
+        "the capacity.",
+    )
+    quota_release_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When reserved places no longer apply. Empty: 7 days before the start.",
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
     cancellation_reason = models.TextField(blank=True)
@@ -250,8 +313,21 @@ class Session(models.Model):
                 errors["booking_opens_at"] = "Booking can open at most two years ahead."
             if opens and opens >= self.starts_at:
                 errors["booking_opens_at"] = "Booking must open before the session starts."
+        quota_errors = quota_problems(self.sector_quotas, self.capacity)
+        if quota_errors:
+            errors["sector_quotas"] = quota_errors
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def quotas_release_at(self) -> datetime:
+        """When the sector quotas stop applying: ``quota_release_at``, or a week before."""
+        return self.quota_release_at or self.starts_at - QUOTA_RELEASE_LEAD
+
+    @property
+    def reserved_places(self) -> dict[str, int]:
+        """{sector: places} from ``sector_quotas``."""
+        return {quota["sector"]: quota["places"] for quota in self.sector_quotas or ()}
 
     @property
     def is_cancelled(self) -> bool:

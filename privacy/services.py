@@ -239,6 +239,7 @@ def _booking(booking: Booking, person: User) -> dict:
         "confirmed_at": _when(booking.confirmed_at),
         "waitlisted_at": _when(booking.waitlisted_at),
         "cancelled_at": _when(booking.cancelled_at),
+        "offer_expires_at": _when(booking.offer_expires_at),
         # Who else acted on the booking is their data, not this person's: only say whether
         # it was the person themself.
         "cancelled_by_you": (

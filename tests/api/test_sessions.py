@@ -30,6 +30,8 @@ def test_session_object_has_the_contract_fields(api, session):
         "location", "capacity", "confirmed_count", "places_left", "waitlist_length",
         "waitlist_enabled", "status", "cancellation_reason", "booking_open", "booking_opens_at",
         "booking_closes_at", "trainers", "url", "calendar_url",
+        # fair allocation
+        "promotion", "offer_hours", "sector_quotas", "quota_release_at", "offered_count",
     }  # fmt: skip
     assert body["event"] == {
         "id": session.event.pk,

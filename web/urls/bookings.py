@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from web.views import after_session
 from web.views import bookings as views
@@ -28,5 +28,14 @@ urlpatterns = [
         after_session.training_record_download,
         {"file_format": "pdf"},
         name="training_record_pdf",
+    ),
+    re_path(
+        r"^bookings/(?P<pk>[0-9]+)/(?P<answer>accept|decline)/$",
+        views.answer_offer,
+        name="answer_offer",
+    ),
+    # One-click links from the offer email (no sign-in): the token names the booking.
+    re_path(
+        r"^offers/(?P<token>[^/]+)/(?P<answer>accept|decline)/$", views.offer_link, name="offer"
     ),
 ]

@@ -19,6 +19,7 @@ from accounts.services import needs_profile
 from booking import rules, services
 from booking.errors import AlreadyBooked, AlreadyCancelled
 from booking.models import Booking
+from booking.offer_links import booking_for_offer_token
 from booking.queries import active_booking, bookings_for, waitlist_position, with_waitlist_position
 from common.errors import DomainError
 from events.models import Session
@@ -101,6 +102,7 @@ def booking_detail(request, pk: int):
             "booking": booking,
             "session": booking.session,
             "can_cancel": rules.may_still_cancel(booking, timezone.now()),
+            "offer_open": rules.offer_is_open(booking, timezone.now()),
             "show_join_link": rules.holder_may_see_join_url(booking),
             "nav": "bookings",
         },
@@ -134,6 +136,61 @@ def cancel(request, pk: int):
         {"booking": booking, "session": booking.session, "errors": errors, "nav": "bookings"},
         status=409 if errors else 200,
     )
+
+
+@login_required
+@require_POST
+def answer_offer(request, pk: int, answer: str):
+    """Accept or decline the place offered on the booking page."""
+    booking = _own_booking(request, pk)
+    _answer(request, booking, answer, by=request.user)
+    return redirect("booking:booking", booking.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def offer_link(request, token: str, answer: str):
+    """The page an offer email's link opens, signed in or not: the token names the booking.
+
+    Opening it (GET) changes nothing, so a mail scanner that follows links cannot accept or
+    decline for the person; the page's button POSTs.
+    """
+    booking = booking_for_offer_token(token)
+    if booking is None:
+        return render(request, "booking/offer_link_invalid.html", status=404)
+    if request.method == "POST":
+        _answer(request, booking, answer, by=booking.person)
+        return redirect("booking:offer", token, answer)
+    now = timezone.now()
+    return render(
+        request,
+        "booking/offer_answer.html",
+        {
+            "booking": booking,
+            "session": booking.session,
+            "answer": answer,
+            "open": rules.offer_is_open(booking, now),
+            "expired": rules.offer_has_expired(booking, now),
+            "token": token,
+        },
+    )
+
+
+ANSWERS = {"accept": services.accept_offer, "decline": services.decline_offer}
+
+
+def _answer(request, booking: Booking, answer: str, *, by) -> bool:
+    """Call the booking service for ``answer``; say what happened as a message."""
+    try:
+        ANSWERS[answer](booking, by=by)
+    except DomainError as error:
+        messages.error(request, error.detail)
+        return False
+    title = booking.session.event.title
+    if answer == "accept":
+        messages.success(request, f"Your place at {title} is confirmed.")
+    else:
+        messages.success(request, f"You have declined the place at {title}.")
+    return True
 
 
 def _own_booking(request, pk: int) -> Booking:
