@@ -112,7 +112,26 @@ class SessionAdminForm(forms.ModelForm):
             "booking_closes_at",
             "trainers",
             "notes",
+            "promotion",
+            "offer_hours",
+            "sector_quotas",
+            "quota_release_at",
         ]
+
+    # Fair allocation fields left out of a post (an older form, a script) keep their values.
+    KEEP_WHEN_MISSING = ("promotion", "offer_hours", "sector_quotas")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.KEEP_WHEN_MISSING:
+            self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.KEEP_WHEN_MISSING:
+            if cleaned.get(name) in (None, ""):
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
 
     def session_changes(self) -> dict:
         return {
@@ -179,6 +198,40 @@ class SessionAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     autocomplete_fields = ["venue", "trainers"]
     readonly_fields = ["uid", "sequence", "status", "cancellation_reason", "register_link"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "event",
+                    "starts_at",
+                    "ends_at",
+                    "delivery",
+                    "venue",
+                    "join_url",
+                    "capacity",
+                    "waitlist_enabled",
+                    "waitlist_limit",
+                    "booking_opens_at",
+                    "booking_closes_at",
+                    "trainers",
+                    "notes",
+                ]
+            },
+        ),
+        (
+            "Fair allocation",
+            {
+                "description": "How freed places are given out, and places held back for "
+                "sectors until the release (docs/fair-allocation.md).",
+                "fields": ["promotion", "offer_hours", "sector_quotas", "quota_release_at"],
+            },
+        ),
+        (
+            "Calendar and status",
+            {"fields": ["uid", "sequence", "status", "cancellation_reason", "register_link"]},
+        ),
+    ]
     actions = ["duplicate_one_week_later"]
 
     def get_queryset(self, request):
