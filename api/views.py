@@ -39,9 +39,9 @@ from booking.models import Booking
 from booking.queries import (
     annotate_waitlist_position,
     bookings_visible_to,
+    confirmed_by_sector,
     evaluation_form,
     evaluation_summary,
-    confirmed_by_sector,
     sessions_with_availability,
     training_record,
     with_viewer,

@@ -64,13 +64,15 @@ class Workers:
         }
         self.processes: list[subprocess.Popen] = []
 
-    def start(self, worker_id: str) -> subprocess.Popen:
+    def start(self, worker_id: str, command: str = "db_worker") -> subprocess.Popen:
+        """Start a worker: ``db_worker`` (tasks only) or ``worker`` (tasks and the periodic
+        jobs)."""
         log = (self.log_dir / f"worker-{worker_id}.log").open("wb")
         process = subprocess.Popen(  # noqa: S603 -- our own interpreter and manage.py
             [
                 sys.executable,
                 "manage.py",
-                "db_worker",
+                command,
                 "--no-reload",
                 "--no-startup-delay",
                 "--interval=0.1",

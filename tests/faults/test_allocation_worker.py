@@ -1,6 +1,6 @@
 """The worker runs allocate_places by itself: an offer past its time is passed on without cron.
 
-A real `manage.py db_worker` process against the test database (PostgreSQL) and a loopback SMTP
+A real `manage.py worker` process against the test database (PostgreSQL) and a loopback SMTP
 server; the offer was made here, through the booking rules, with a deadline already past.
 """
 
@@ -33,7 +33,7 @@ def test_the_worker_expires_an_overdue_offer_and_offers_the_place_on(smtp_server
     assert first.status == Booking.Status.OFFERED  # until an hour ago
 
     smtp_server.start()
-    workers.start("allocator")
+    workers.start("allocator", command="worker")
 
     def passed_on() -> bool:
         return Booking.objects.get(pk=second.pk).status == Booking.Status.OFFERED
