@@ -1,12 +1,15 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Sector, User
-from booking.models import Booking
+from backoffice.reports import ReportFilters, partnership_report
+from booking.models import Booking, Evaluation
+from booking.queries import training_record
 from events.models import Event, Programme, Session
 
 pytestmark = pytest.mark.django_db
@@ -88,8 +91,10 @@ def test_load_demo_awareness_week_is_five_lunchtimes_monday_to_friday():
 def test_load_demo_by_default_is_bookable_and_partly_full():
     load()
 
-    assert not Session.objects.filter(starts_at__lte=timezone.now()).exists()
-    full = Session.objects.filter(bookings__status="waitlisted").distinct().count()
+    upcoming = Session.objects.filter(starts_at__gt=timezone.now())
+    assert upcoming.count() == 5 + 13
+    assert not upcoming.exclude(bookings__attendance="unmarked").filter(bookings__isnull=False)
+    full = upcoming.filter(bookings__status="waitlisted").distinct().count()
     assert full >= 2
     assert Programme.objects.filter(published=True).count() == 2
     assert Event.objects.filter(programme__slug="multi-agency-training-2021").count() >= 6
@@ -116,3 +121,30 @@ def test_load_demo_as_published_has_a_years_history():
     assert Booking.objects.filter(late_cancellation=True).exists()
     assert Booking.objects.exclude(access_needs="").exists()
     assert Booking.objects.filter(status="waitlisted").exists()
+
+
+def test_load_demo_by_default_has_last_terms_history():
+    load()
+
+    past = Session.objects.filter(ends_at__lt=timezone.now())
+    assert past.count() == 7
+    assert all(timezone.now() - s.starts_at < timedelta(weeks=12) for s in past)
+    bookings = Booking.objects.filter(session__in=past)
+    attendance = set(bookings.values_list("attendance", flat=True))
+    assert {"attended", "absent"} <= attendance
+    assert bookings.filter(late_cancellation=True).exists()
+    assert bookings.filter(attendance_marked_by=F("person")).exists()  # self check-in
+    assert Evaluation.objects.count() > bookings.filter(attendance="attended").count() // 2
+    report = partnership_report(ReportFilters())
+    assert report.evaluation.confidence_before < report.evaluation.confidence_after
+
+
+def test_load_demo_practitioner_has_a_training_record():
+    load()
+
+    alex = User.objects.get(email="alex.morgan@example.org")
+    rows = training_record(alex)
+
+    assert len(rows) == 3
+    assert [row.certificate_available for row in rows] == [False, True, True]
+    assert all(row.refresher_due for row in rows)

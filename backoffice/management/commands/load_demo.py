@@ -1,8 +1,10 @@
 """Load the partnership's 2021 programme as demo data (invented people, example.org addresses).
 
 By default each programme is moved forward by whole weeks so that it lies just ahead of today
-(same weekdays, same UK wall-clock times) and can be booked at once. ``--as-published`` keeps the
-2021 dates and adds the history a year would leave: attendance, absences, late cancellations.
+(same weekdays, same UK wall-clock times) and can be booked at once, and last term's sessions of
+the training courses lie in the weeks behind today with the history they would leave:
+attendance (some by self check-in), absences, late cancellations, evaluations and so
+certificates. ``--as-published`` keeps the 2021 dates and adds a year's history.
 Running it twice changes nothing: every row has a fixed natural key, and bookings are only
 added to sessions that have none.
 """
@@ -19,10 +21,12 @@ from django.utils import timezone
 
 from accounts.models import Organisation, Sector, User
 from accounts.roles import make_coordinator
+from booking import rules as booking_rules
 from booking import services as booking_services
 from booking.models import Booking
 from common.errors import DomainError
 from events.models import Event, Programme, Session, Theme, Venue
+from events.queries import evaluation_questions
 from notifications import services as notifications
 
 DEMO_NAMESPACE = uuid.UUID("6f1c3f4e-3a52-4c39-9a8e-2021c0de0001")
@@ -218,6 +222,56 @@ COURSES = [
 ]
 
 
+# Per course: refresher period in months (None: never) and whether the certificate waits for
+# the evaluation (docs/after-the-session.md).
+COURSE_RULES = {
+    "child-sexual-abuse-harm": (24, True),
+    "child-exploitation": (12, True),
+    "voice-of-the-child-in-practice": (24, True),
+    "neglect-and-cumulative-harm": (24, True),
+    "multi-agency-decision-making": (36, True),
+    "prevent-awareness": (36, False),
+    # The procedures change often: a short refresher period, so some people are due soon.
+    "safeguarding-procedures-update": (3, True),
+}
+
+# Last term: (course, weeks before this week, start, end, delivery, venue, capacity, fill).
+# Each lies on the Tuesday of that week, as the courses do.
+LAST_TERM = [
+    ("child-sexual-abuse-harm", 11, time(12), time(15), "online", None, 20, 0.9),
+    (
+        "neglect-and-cumulative-harm",
+        10,
+        time(10),
+        time(13),
+        "in_person",
+        "learning-centre",
+        16,
+        1.0,
+    ),
+    ("safeguarding-procedures-update", 9, time(12), time(13, 30), "online", None, 30, 0.7),
+    ("child-exploitation", 8, time(9, 30), time(12, 30), "in_person", "county-hall", 14, 1.0),
+    ("voice-of-the-child-in-practice", 6, time(9, 30), time(12, 30), "online", None, 24, 0.8),
+    ("multi-agency-decision-making", 4, time(13), time(16), "in_person", "county-hall", 20, 0.7),
+    ("prevent-awareness", 2, time(10), time(12), "online", None, 40, 0.6),
+]
+
+# What people wrote under "What will you do differently?" (invented, anonymous).
+DIFFERENTLY = [
+    "Ask the child what they think before I speak to the adults.",
+    "Record the small worries too, so that the pattern shows.",
+    "Phone the school nurse instead of waiting for the next meeting.",
+    "Use the escalation procedure when a referral stalls.",
+    "Share information sooner with the other agencies involved.",
+    "Check who else is working with the family before I close a case.",
+    "Write down the child's own words in my notes.",
+    "Talk to my manager about cumulative harm in two of my cases.",
+    "",
+    "",
+    "",
+]
+
+
 class Command(BaseCommand):
     help = "Load the demo partnership programme (idempotent)."
 
@@ -244,10 +298,12 @@ class Command(BaseCommand):
             self.organisations = self.load_organisations()
             self.coordinator, self.trainers, self.practitioners = self.load_people()
             sessions = self.load_awareness_week() + self.load_training_schedule()
+            if not as_published:
+                sessions += self.load_last_term()
             created = sum(self.load_bookings(session) for session in sessions)
         self.stdout.write(
             f"Demo data ready: {len(sessions)} sessions, {created} new bookings"
-            f" ({'2021 dates' if as_published else 'dates moved to the weeks ahead'})."
+            f" ({'2021 dates' if as_published else 'moved ahead of today, last term behind'})."
         )
         self.print_sign_ins()
 
@@ -324,6 +380,31 @@ class Command(BaseCommand):
                 )
         return sessions
 
+    def load_last_term(self) -> list[Session]:
+        """Last term's sessions of the training courses, in the weeks behind today."""
+        today = timezone.localdate()
+        this_tuesday = today - timedelta(days=(today.weekday() - 1) % 7)
+        sessions = []
+        for index, (slug, weeks, start, end, delivery, venue, capacity, fill) in enumerate(
+            LAST_TERM
+        ):
+            event = Event.objects.get(slug=slug)
+            spec = DemoSession(
+                this_tuesday - timedelta(weeks=weeks), start, end, delivery, venue, capacity, fill
+            )
+            session = self.session(
+                event,
+                spec,
+                index=f"last-term-{index}",
+                trainer=self.trainers[index % 2],
+                shifted=False,
+            )
+            # The demo practitioner has a training record: three sessions, one not evaluated.
+            session.demo_people_first = [self.practitioners[0]] if index < 3 else []
+            session.demo_leave_unevaluated = index == 2
+            sessions.append(session)
+        return sessions
+
     def programme(self, slug, title, summary, days, *, lead: timedelta) -> Programme:
         """Create the programme; remember the whole-week shift that moves it ahead of today.
 
@@ -372,10 +453,15 @@ class Command(BaseCommand):
             },
         )
         event.themes.set([self.themes[slug] for slug in theme_slugs])
+        if slug in COURSE_RULES:
+            event.refresher_months, event.certificate_requires_evaluation = COURSE_RULES[slug]
+            event.save(update_fields=["refresher_months", "certificate_requires_evaluation"])
         return event
 
-    def session(self, event, spec: DemoSession, *, index: int, trainer: User) -> Session:
-        day = spec.day + self.shift
+    def session(
+        self, event, spec: DemoSession, *, index, trainer: User, shifted: bool = True
+    ) -> Session:
+        day = spec.day + self.shift if shifted else spec.day
         tz = timezone.get_current_timezone()
         uid = uuid.uuid5(DEMO_NAMESPACE, f"{event.slug}/{index}")
         session, _ = Session.objects.update_or_create(
@@ -447,7 +533,9 @@ class Command(BaseCommand):
         if Booking.objects.filter(session=session).exists():
             return 0
         wanted = round(session.capacity * session.demo_fill)
-        people = self.random.sample(self.practitioners, min(wanted, len(self.practitioners)))
+        first = getattr(session, "demo_people_first", [])
+        others = [person for person in self.practitioners if person not in first]
+        people = first + self.random.sample(others, min(wanted, len(others)) - len(first))
         # Bookings are made through the booking rules, a few weeks before the session.
         booked_at = session.starts_at - timedelta(days=21)
         if not self.as_published:
@@ -468,7 +556,7 @@ class Command(BaseCommand):
                 )
             except DomainError:
                 break
-        if self.as_published:
+        if session.ends_at < timezone.now():
             self.add_history(session, bookings)
         return len(bookings)
 
@@ -477,18 +565,69 @@ class Command(BaseCommand):
         return self.random.choice(needs)
 
     def add_history(self, session: Session, bookings: list[Booking]) -> None:
-        """Cancel a few late, then mark attendance as a trainer would on the day."""
+        """Cancel a few late; about half check themselves in, the trainer marks the rest as
+        the session ends; most of those who came evaluate it (all through the rules)."""
+        first = getattr(session, "demo_people_first", [])
         confirmed = [b for b in bookings if b.status == Booking.Status.CONFIRMED]
-        for booking in confirmed[:2] if len(confirmed) > 6 else []:
+        late = [b for b in confirmed if b.person not in first][-2:] if len(confirmed) > 6 else []
+        for booking in late:
             booking_services.cancel_booking(
                 booking, by=booking.person, now=session.starts_at - timedelta(hours=20)
             )
         trainer = session.trainers.first()
-        for booking in Booking.objects.confirmed().filter(session=session):
-            attendance = "absent" if self.random.random() < 0.12 else "attended"
-            booking_services.mark_attendance(
-                booking, attendance=attendance, by=trainer, now=session.ends_at
+        code = booking_rules.check_in_code(session)
+        for booking in Booking.objects.confirmed().filter(session=session).select_related("person"):
+            attended = booking.person in first or self.random.random() >= 0.12
+            if attended and self.random.random() < 0.5:
+                booking_services.check_in(
+                    session,
+                    person=booking.person,
+                    code=code,
+                    now=session.starts_at - timedelta(minutes=self.random.randint(1, 20)),
+                )
+            else:
+                booking_services.mark_attendance(
+                    booking,
+                    attendance="attended" if attended else "absent",
+                    by=trainer,
+                    now=session.ends_at,
+                )
+            # The demo practitioner leaves their third session unevaluated: their record
+            # shows a certificate waiting for the evaluation.
+            skip = (
+                first
+                and session.demo_people_first
+                and booking.person in first
+                and (getattr(session, "uid", None) == self.last_unevaluated_uid())
             )
+            if attended and not skip and self.random.random() < 0.8:
+                self.evaluate(booking, session)
+
+    def last_unevaluated_uid(self):
+        return uuid.uuid5(DEMO_NAMESPACE, f"{LAST_TERM[2][0]}/last-term-2")
+
+    def evaluate(self, booking: Booking, session: Session) -> None:
+        """Answers that show what such training does: confidence up by about one point."""
+        questions = evaluation_questions(session.event)
+        before = self.random.choice([2, 2, 3, 3, 3, 4, 2, 3, 4, 3])
+        after = min(5, before + self.random.choice([0, 1, 1, 1, 1, 2, 2]))
+        ratings = {
+            "confidence_before": before,
+            "confidence_after": after,
+            "usefulness": self.random.choice([3, 4, 4, 4, 5, 5, 5]),
+        }
+        answers = {}
+        for question in questions:
+            if question.kind == question.Kind.RATING:
+                answers[str(question.pk)] = ratings.get(question.key, 4)
+            elif text := self.random.choice(DIFFERENTLY):
+                answers[str(question.pk)] = text
+        booking_services.submit_evaluation(
+            booking,
+            by=booking.person,
+            answers=answers,
+            now=session.ends_at + timedelta(minutes=self.random.randint(5, 60 * 48)),
+        )
 
     def print_sign_ins(self) -> None:
         self.stdout.write(
