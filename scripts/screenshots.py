@@ -25,6 +25,8 @@ OUT = ROOT / "docs" / "screenshots"
 VAR = ROOT / "var"
 PRACTITIONER = "jordan.lee@example.org"  # new to the demo: shows the first sign-in
 COORDINATOR = "helen.marsh@example.org"
+TRAINER = "amara.okafor@example.com"
+DEMO_PRACTITIONER = "alex.morgan@example.org"  # has last term's training record
 
 
 def free_port() -> int:
@@ -138,6 +140,7 @@ def capture(browser, base: str, mail_dir: Path) -> None:
     phone.close()
 
     capture_manage(browser, base, mail_dir)
+    capture_after_the_session(browser, base, mail_dir)
 
 
 def sign_in_as(page, base: str, mail_dir: Path, email_address: str) -> None:
@@ -181,6 +184,49 @@ def capture_manage(browser, base: str, mail_dir: Path) -> None:
     page.get_by_role("link", name=re.compile("Hearing the voice of the child")).first.click()
     page.screenshot(path=str(OUT / "manage-session-320px.png"), full_page=False)
     phone.close()
+
+
+def capture_after_the_session(browser, base: str, mail_dir: Path) -> None:
+    """Check-in on the register and on a phone, the evaluation, the training record, the
+    evaluation figures in the report and the refreshers list (docs/after-the-session.md)."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+
+    def shot(name: str) -> None:
+        page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
+
+    sign_in_as(page, base, mail_dir, TRAINER)
+    page.goto(base + "/trainer/")
+    page.get_by_role("link", name=re.compile(": register$")).first.click()
+    shot("register-check-in")
+    check_in_url = page.locator("a[href*='/check-in/?code=']").first.get_attribute("href")
+    context.close()
+
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    sign_in_as(page, base, mail_dir, DEMO_PRACTITIONER)
+    page.goto(check_in_url)
+    page.screenshot(path=str(OUT / "check-in-phone.png"), full_page=False)
+    context.close()
+
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    sign_in_as(page, base, mail_dir, DEMO_PRACTITIONER)
+    page.goto(base + "/account/training-record/")
+    shot("training-record")
+    page.get_by_role("link", name=re.compile("^Evaluate the session")).first.click()
+    shot("evaluation")
+    context.close()
+
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    sign_in_as(page, base, mail_dir, COORDINATOR)
+    page.goto(base + "/reports/")
+    page.locator("#evaluation").scroll_into_view_if_needed()
+    page.screenshot(path=str(OUT / "report-evaluation.png"), full_page=False)
+    page.goto(base + "/reports/refreshers/")
+    shot("refreshers")
+    context.close()
 
 
 if __name__ == "__main__":
