@@ -339,12 +339,15 @@ def evaluation_form(booking: Booking) -> EvaluationForm:
 def refresher_candidates() -> QuerySet:
     """Each person's latest attended booking of every course that has a refresher period,
     unless they have already booked (or attended) a later session of that course."""
-    later = Booking.objects.filter(
-        person=OuterRef("person"),
-        session__event=OuterRef("session__event"),
-        session__starts_at__gt=OuterRef("session__starts_at"),
-        status__in=[Booking.Status.CONFIRMED, Booking.Status.WAITLISTED],
-    ).exclude(attendance=Booking.Attendance.ABSENT)
+    later = (
+        Booking.objects.active()
+        .filter(
+            person=OuterRef("person"),
+            session__event=OuterRef("session__event"),
+            session__starts_at__gt=OuterRef("session__starts_at"),
+        )
+        .exclude(attendance=Booking.Attendance.ABSENT)
+    )
     return (
         Booking.objects.confirmed()
         .filter(
