@@ -5,8 +5,8 @@ Everything is real: gunicorn processes serving Convene against the test database
 cache (CACHE_URL) and the RQ task backend (django-tasks-rq) on a Redis database of its own,
 `manage.py rqworker` processes, and an aiosmtpd SMTP server. Mid-run one node and one worker
 are killed (SIGKILL); bookers whose request was lost retry on the other node with the same
-Idempotency-Key, and the periodic sweep (`manage.py send_reminders`) writes and sends what the
-killed worker dropped. docs/scaling.md gives the figures this test prints.
+Idempotency-Key, and the periodic jobs' sweep (`manage.py periodic_jobs`, the RQ side's runner
+of the worker's rounds) writes and sends what the killed worker dropped. docs/scaling.md gives the figures this test prints.
 """
 
 import http.client
@@ -366,7 +366,7 @@ def test_two_nodes_and_two_workers_keep_every_rule(cluster):
     assert {b.pk: b.waitlist_position for b in waiting} == {b.pk: told[b.pk] for b in waiting}
 
     # Every booking's message is written and sent once, also those the killed worker held:
-    # the sweep (cron's `send_reminders`) writes lost booking messages and re-enqueues stale
+    # the sweep (the periodic round) writes lost booking messages and re-enqueues stale
     # outbox rows, and the surviving worker sends them.
     def all_sent() -> bool:
         messages = Notification.objects.filter(session=session, kind__in=NEW_BOOKING_KINDS)
@@ -390,13 +390,14 @@ def test_two_nodes_and_two_workers_keep_every_rule(cluster):
         statuses = Notification.objects.filter(session=session).values_list("status", flat=True)
         return queued, sorted(Counter(statuses).items())
 
-    # Whenever the queue is empty and nothing moves, run the sweep as cron would.
+    # Whenever the queue is empty and nothing moves, run a round of the periodic jobs (what
+    # `manage.py periodic_jobs` does beside RQ workers every minute): the sweep.
     deadline, previous, sweeps = time.monotonic() + 150, None, 0
     while not all_sent() and time.monotonic() < deadline:
         time.sleep(1)
         current = state()
         if current == previous and current[0] == 0:
-            cluster.manage("send_reminders", NOTIFICATION_STALE_MINUTES="0")
+            cluster.manage("periodic_jobs", "--once", NOTIFICATION_STALE_MINUTES="0")
             sweeps += 1
         previous = current
     mailed_in = time.monotonic() - started
