@@ -6,7 +6,8 @@ cache (CACHE_URL) and the RQ task backend (django-tasks-rq) on a Redis database 
 `manage.py rqworker` processes, and an aiosmtpd SMTP server. Mid-run one node and one worker
 are killed (SIGKILL); bookers whose request was lost retry on the other node with the same
 Idempotency-Key, and the periodic jobs' sweep (`manage.py periodic_jobs`, the RQ side's runner
-of the worker's rounds) writes and sends what the killed worker dropped. docs/scaling.md gives the figures this test prints.
+of the worker's rounds) writes and sends what the killed worker dropped. docs/scaling.md gives
+the figures this test prints.
 """
 
 import http.client
