@@ -2,9 +2,10 @@
 
 from django import forms
 
+from accounts.models import Sector
 from booking.rules import Audience
 from common.forms import GovukDateField, GovukDateTimeField
-from events.models import Event, Programme, Session, Theme, Venue
+from events.models import MAX_OFFER_HOURS, Event, Programme, Session, Theme, Venue
 
 # The most places or waitlist places a session may have, as the API allows (api/serializers.py).
 MAX_PLACES = 100_000
@@ -110,6 +111,68 @@ class SessionForm(forms.Form):
         return {"event": session.event_id} | {
             name: getattr(session, name) if name != "venue" else session.venue_id
             for name in SESSION_FIELDS
+        }
+
+
+class AllocationForm(forms.Form):
+    """How freed places are given out, and places held back for sectors (fair allocation)."""
+
+    promotion = forms.ChoiceField(
+        label="When a place becomes free",
+        choices=[
+            (Session.Promotion.AUTOMATIC, "Give it to the next person on the waitlist at once"),
+            (Session.Promotion.OFFER, "Offer it to the next person, who accepts or declines"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    offer_hours = forms.IntegerField(
+        label="Hours to answer an offer",
+        min_value=1,
+        max_value=MAX_OFFER_HOURS,
+        help_text="With less time than this before booking closes, the place is confirmed at "
+        "once instead.",
+        error_messages={"required": "Enter how many hours people have to answer an offer"},
+    )
+    quota_release_at = GovukDateTimeField(
+        label="Reserved places are released",
+        required=False,
+        hint="Leave empty for 7 days before the session starts. From then on, places go first "
+        "come, first served.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One box per sector: the places held back for it until the release.
+        for sector, label in Sector.choices:
+            self.fields[f"quota_{sector}"] = forms.IntegerField(
+                label=label, required=False, min_value=0, max_value=MAX_PLACES
+            )
+
+    @property
+    def quota_fields(self) -> list:
+        return [self[f"quota_{sector}"] for sector in Sector.values]
+
+    @classmethod
+    def initial_for(cls, session: Session) -> dict:
+        reserved = session.reserved_places
+        return {
+            "promotion": session.promotion,
+            "offer_hours": session.offer_hours,
+            "quota_release_at": session.quota_release_at,
+        } | {f"quota_{sector}": reserved.get(sector) for sector in Sector.values}
+
+    def changes(self) -> dict:
+        """The settings, as ``booking.services.update_session`` takes them."""
+        quotas = [
+            {"sector": sector, "places": self.cleaned_data[f"quota_{sector}"]}
+            for sector in Sector.values
+            if self.cleaned_data.get(f"quota_{sector}")
+        ]
+        return {
+            "promotion": self.cleaned_data["promotion"],
+            "offer_hours": self.cleaned_data["offer_hours"],
+            "sector_quotas": quotas,
+            "quota_release_at": self.cleaned_data["quota_release_at"],
         }
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("sessions/<int:pk>/", views.session_detail, name="session"),
     path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
     path("sessions/<int:pk>/capacity/", views.session_capacity, name="session_capacity"),
+    path("sessions/<int:pk>/allocation/", views.session_allocation, name="session_allocation"),
     path("sessions/<int:pk>/cancel/", views.session_cancel, name="session_cancel"),
     path("sessions/<int:pk>/duplicate/", views.session_duplicate, name="session_duplicate"),
     path("sessions/<int:pk>/message/", views.session_message, name="session_message"),

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from icalendar import Calendar
 
+from accounts.models import Sector
 from accounts.queries import find_people
 from accounts.rules import is_coordinator
 from accounts.services import invite_person, set_external_trainer
@@ -29,7 +30,11 @@ from backoffice.manage import forms
 from booking import rules, services
 from booking.messages import describe_changes
 from booking.models import Booking
-from booking.queries import sessions_with_availability, with_waitlist_position
+from booking.queries import (
+    sector_quotas_with_counts,
+    sessions_with_availability,
+    with_waitlist_position,
+)
 from common.errors import DomainError, InvalidValue
 from events.models import EvaluationQuestion, Event, Programme, Session, Venue
 from events.queries import evaluation_questions as questions_for
@@ -114,8 +119,9 @@ def session_detail(request, pk: int):
     )
     confirmed = list(bookings.confirmed().order_by("person__full_name", "pk"))
     waitlist = with_waitlist_position(bookings.waitlist_order())
+    offered = list(bookings.offered().order_by("offer_expires_at", "pk"))
     cancelled = list(bookings.filter(status=Booking.Status.CANCELLED).order_by("-cancelled_at"))
-    booking_ids = [str(booking.pk) for booking in (*confirmed, *waitlist, *cancelled)]
+    booking_ids = [str(booking.pk) for booking in (*confirmed, *offered, *waitlist, *cancelled)]
     history = list(
         AuditEvent.objects.filter(
             Q(target_type="events.session", target_id=str(session.pk))
@@ -132,7 +138,9 @@ def session_detail(request, pk: int):
             target_id__in=[str(booking.pk) for booking in cancelled],
         ).values_list("target_id", flat=True)
     }
-    people = {str(booking.pk): booking.person for booking in (*confirmed, *waitlist, *cancelled)}
+    people = {
+        str(booking.pk): booking.person for booking in (*confirmed, *offered, *waitlist, *cancelled)
+    }
     now = timezone.now()
     attendance = {
         value: sum(1 for booking in confirmed if booking.attendance == value)
@@ -142,6 +150,12 @@ def session_detail(request, pk: int):
         "session": session,
         "confirmed": confirmed,
         "waitlist": waitlist,
+        "offered": offered,
+        "sector_quotas": [
+            quota | {"label": Sector(quota["sector"]).label}
+            for quota in sector_quotas_with_counts(session)
+        ],
+        "quotas_released": not rules.quotas_apply(session, now),
         "cancelled": cancelled,
         "excused": excused,
         "history": [(event, describe_event(event, people)) for event in history],
@@ -165,6 +179,8 @@ HISTORY = {
     "booking.cancelled": "{person}'s place cancelled by a coordinator",
     "booking.transferred": "{person}'s place passed to a colleague",
     "booking.late_cancellation_excused": "{person}'s late cancellation excused",
+    "booking.offer_accepted": "{person}'s offered place accepted by a coordinator",
+    "booking.offer_declined": "{person}'s offered place declined by a coordinator",
     "booking.attendance_marked": "{person} marked {attendance}",
 }
 
@@ -315,6 +331,41 @@ def session_capacity(request, pk: int):
             "session": session,
             "heading": "Change capacity",
             "submit": "Change capacity",
+        },
+    )
+
+
+@coordinator_page
+def session_allocation(request, pk: int):
+    """Offers of freed places and places reserved per sector (docs/fair-allocation.md)."""
+    session = _session_or_404(pk)
+    if session.is_cancelled:
+        messages.error(request, "This session is cancelled, so it can no longer be changed.")
+        return redirect("manage:session", pk=session.pk)
+    form = forms.AllocationForm(
+        request.POST or None, initial=forms.AllocationForm.initial_for(session)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_session(session, by=request.user, **form.changes())
+        except DomainError as error:
+            quota_problems = getattr(error, "errors", {}).get("sector_quotas")
+            if quota_problems:  # the boxes together are wrong, not one of them
+                for problem in quota_problems:
+                    form.add_error(None, problem)
+            else:
+                _show_errors(form, error)
+        else:
+            messages.success(request, "Offers and reserved places are saved.")
+            return redirect("manage:session", pk=session.pk)
+    return _render(
+        request,
+        "allocation.html",
+        {
+            "form": form,
+            "session": session,
+            "heading": "Offers and reserved places",
+            "submit": "Save",
         },
     )
 

@@ -18,9 +18,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_run_at_once"
 
 # The session page, whatever the number of bookings: the sign-in session, the user, the
 # coordinator check, the session with its counts, its trainers, the confirmed list, the waitlist,
-# the cancelled list, the history, which late cancellations were excused, and the navigation's
-# trainer check.
-QUERIES = 11
+# the offered places, the cancelled list, the history, which late cancellations were excused,
+# and the navigation's trainer check.
+QUERIES = 12
 
 
 def date_fields(name: str, moment) -> dict:
