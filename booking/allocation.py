@@ -12,13 +12,13 @@ for them as an offer until ``offer_expires_at`` in offer mode. An offer that run
 cancelled and the place goes on to the next person.
 """
 
-from collections import Counter
 from datetime import datetime, timedelta
 
 from django.db.models import F
 
 from booking import rules
 from booking.models import Booking
+from booking.queries import taken_by_sector
 from booking.tasks import later, write_booking_messages
 from events.models import Session
 from notifications.kinds import Kind
@@ -27,15 +27,6 @@ from notifications.kinds import Kind
 def places_taken(session: Session) -> int:
     """Confirmed places and live offers."""
     return Booking.objects.taking_places().filter(session=session).count()
-
-
-def taken_by_sector(session: Session) -> Counter:
-    """{sector or None: confirmed places and live offers held by people of that sector}."""
-    return Counter(
-        Booking.objects.taking_places()
-        .filter(session=session)
-        .values_list("person__organisation__sector", flat=True)
-    )
 
 
 def sector_of(person) -> str | None:

@@ -1,5 +1,6 @@
 """Reusable reads about bookings and availability."""
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -63,6 +64,15 @@ def sessions_with_availability(sessions=None):
         offered_count=count_of(Booking.objects.offered().filter(session=OuterRef("pk"))),
         waitlist_length=count_of(Booking.objects.waitlisted().filter(session=OuterRef("pk"))),
     ).annotate(places_left=Greatest(F("capacity") - F("confirmed_count") - F("offered_count"), 0))
+
+
+def taken_by_sector(session) -> Counter:
+    """{sector or None: confirmed places and live offers held by people of that sector}."""
+    return Counter(
+        Booking.objects.taking_places()
+        .filter(session=session)
+        .values_list("person__organisation__sector", flat=True)
+    )
 
 
 def confirmed_by_sector(sessions) -> None:

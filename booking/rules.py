@@ -240,6 +240,10 @@ class Availability:
         return self.state == BookingState.OPEN
 
 
+# ``availability`` for anyone, not for a person of a given sector (None is "no sector").
+ANY_SECTOR = object()
+
+
 def booking_state(session: Session, now: datetime) -> BookingState:
     """Whether the session takes bookings at ``now``: the booking window and the session's own
     state. The booking service asks this under the session lock."""
@@ -260,19 +264,34 @@ def waitlist_has_room(session: Session, waitlisted: int) -> bool:
     return session.waitlist_limit is None or waitlisted < session.waitlist_limit
 
 
-def availability(session: Session, now: datetime | None = None) -> Availability:
-    """Availability of a session annotated with ``places_left`` and ``waitlist_length``
-    (``booking.queries.sessions_with_availability``)."""
+def availability(
+    session: Session, now: datetime | None = None, *, sector: str | None = ANY_SECTOR
+) -> Availability:
+    """Availability of a session annotated with ``places_left`` (live offers count as taken)
+    and ``waitlist_length`` (``booking.queries.sessions_with_availability``).
+
+    With ``sector`` (a person's sector, None for no organisation), a free place that the
+    session's quotas hold back for other sectors is not one that person can book: they can
+    join the waitlist. That needs ``taken_by_sector`` on the session
+    (``booking.queries.taken_by_sector``); without ``sector`` the answer is for anyone.
+    """
     now = now or timezone.now()
     state = booking_state(session, now)
     action = None
     if state == BookingState.OPEN:
-        if session.places_left > 0:
+        if session.places_left > 0 and _sector_may_book(session, sector, now):
             action = "book"
         elif waitlist_has_room(session, session.waitlist_length):
             action = "waitlist"
     opens_at = session.booking_opens_at if state == BookingState.NOT_OPEN_YET else None
     return Availability(state, session.places_left, action, opens_at)
+
+
+def _sector_may_book(session: Session, sector, now: datetime) -> bool:
+    if sector is ANY_SECTOR or not quotas_apply(session, now):
+        return True
+    unfilled = unfilled_reservations(session, session.taken_by_sector)
+    return quota_allows(sector, free=session.places_left, unfilled=unfilled)
 
 
 def open_for_booking(now: datetime) -> Q:

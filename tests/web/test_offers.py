@@ -1,13 +1,14 @@
 """Answering an offer on the website: from the email's links (no sign-in) or the booking page."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from booking import services
 from booking.models import Booking
 from booking.offer_links import offer_token
 from events.models import Session
-from tests.factories import SessionFactory, UserFactory
+from tests.factories import OrganisationFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +122,28 @@ def test_the_session_page_shows_places_held_by_offers(client, offered):
 
     assert "All 1 places are taken" in page
     assert "1 place is held for someone offered a place from the waitlist" in page
+
+
+def test_the_session_page_answers_for_the_viewers_sector(client):
+    session = SessionFactory(
+        capacity=2,
+        sector_quotas=[{"sector": "police", "places": 1}],
+        event__title="Voice of the Child",
+    )
+    teacher = UserFactory(organisation=OrganisationFactory(name="A school", sector="education"))
+    officer = UserFactory(organisation=OrganisationFactory(name="A force", sector="police"))
+    services.book_session(session, person=UserFactory(organisation=teacher.organisation))
+
+    client.force_login(teacher)
+    as_teacher = client.get(session.get_absolute_url()).content.decode()
+    client.force_login(officer)
+    as_officer = client.get(session.get_absolute_url()).content.decode()
+    anonymous = Client().get(session.get_absolute_url()).content.decode()
+
+    assert "Places reserved for other agencies" in as_teacher
+    assert ">Join the waitlist</button>" in as_teacher
+    assert "1 place left" in as_officer
+    assert ">Book a place</button>" in as_officer
+    assert "1 place left" in anonymous
+    for page in (as_teacher, as_officer, anonymous):
+        assert "Police 0 of 1 confirmed" in page

@@ -64,13 +64,18 @@ def query_with(context, **changes) -> str:
 
 
 @register.simple_tag
-def availability_tag(session) -> dict:
+def availability_tag(session, user=None) -> dict:
     """What a person can do at a session, in words and colour, for its tag and button.
 
     Needs a session annotated by ``booking.queries.sessions_with_availability``; the decision
-    is ``booking.rules.availability``, the rule the booking service applies.
+    is ``booking.rules.availability``, the rule the booking service applies. With the signed-in
+    ``user`` and the session's ``taken_by_sector`` (a session with sector quotas), the answer
+    is for that person's sector.
     """
-    now_available = rules.availability(session, timezone.now())
+    sector = rules.ANY_SECTOR
+    if user is not None and user.is_authenticated and hasattr(session, "taken_by_sector"):
+        sector = user.organisation.sector if user.organisation_id else None
+    now_available = rules.availability(session, timezone.now(), sector=sector)
     state = now_available.state
     if state == rules.BookingState.CANCELLED:
         return {"label": "Cancelled", "colour": "red", "action": None}
@@ -83,6 +88,9 @@ def availability_tag(session) -> dict:
         places = now_available.places_left
         label = f"{places} place{'s' if places != 1 else ''} left"
         return {"label": label, "colour": "green", "action": "book"}
+    if now_available.action == "waitlist" and now_available.places_left > 0:
+        label = "Places reserved for other agencies \N{EN DASH} join the waitlist"
+        return {"label": label, "colour": "yellow", "action": "waitlist", "reserved": True}
     if now_available.action == "waitlist":
         label = "Full \N{EN DASH} join the waitlist"
         return {"label": label, "colour": "yellow", "action": "waitlist"}

@@ -5,8 +5,15 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from accounts.models import User
-from booking.queries import active_booking, sessions_with_availability, waitlist_position
+from accounts.models import Sector, User
+from booking import rules
+from booking.queries import (
+    active_booking,
+    sector_quotas_with_counts,
+    sessions_with_availability,
+    taken_by_sector,
+    waitlist_position,
+)
 from events.models import Event, Programme, Session
 from web.forms.bookings import BookingForm
 from web.forms.catalogue import SessionFilterForm
@@ -90,6 +97,14 @@ def render_session(request, pk: int, *, form=None, errors=(), status: int = 200)
     booking = active_booking(session, request.user)
     if booking is not None:
         booking.waitlist_position = waitlist_position(booking)
+    sector_quotas = []
+    if session.sector_quotas:
+        # Who holds which places, for the reserved places and for the viewer's own answer.
+        session.taken_by_sector = taken_by_sector(session)
+        sector_quotas = [
+            quota | {"label": Sector(quota["sector"]).label}
+            for quota in sector_quotas_with_counts(session)
+        ]
     return render(
         request,
         "events/session_detail.html",
@@ -97,6 +112,8 @@ def render_session(request, pk: int, *, form=None, errors=(), status: int = 200)
             "session": session,
             "event": session.event,
             "booking": booking,
+            "sector_quotas": sector_quotas,
+            "quotas_apply": rules.quotas_apply(session, timezone.now()),
             "form": form or BookingForm(),
             "errors": list(errors),
             "nav": "sessions",
