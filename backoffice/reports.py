@@ -1,6 +1,6 @@
 """Figures for the partnership board: fill, waitlists, attendance, no-shows, late cancellations.
 
-Everything is counted by the database in a fixed number of queries (seven, however many sessions
+Everything is counted by the database in a fixed number of queries (eight, however many sessions
 and bookings there are); Python only turns the few grouped rows into percentages.
 
 Definitions (docs/coordinators.md explains them for the board):
@@ -18,6 +18,9 @@ Definitions (docs/coordinators.md explains them for the board):
   questions of those names (their ``key``), wherever a course asks them.
 - A session with several themes counts under each, so theme rows can add up to more than the
   total. People are grouped by their organisation's sector at the time of the report.
+- Share of places and of the waitlist by sector (fair allocation, per programme and per session):
+  each sector's places held (confirmed and offered) as a share of all places held, and its
+  people waiting as a share of everyone waiting.
 """
 
 import csv
@@ -126,6 +129,34 @@ RATED_KEYS = ("confidence_before", "confidence_after", "usefulness")
 
 
 @dataclass
+class SectorShare:
+    """One sector's places held (confirmed and offered) and people waiting in one group."""
+
+    label: str
+    places: int = 0
+    waiting: int = 0
+    places_share: int | None = None
+    waitlist_share: int | None = None
+
+
+@dataclass
+class SectorShares:
+    """The sectors' shares of the places and of the waitlist of a programme or a session."""
+
+    label: str
+    kind: str  # "Programme" or "Session"
+    sectors: list[SectorShare] = field(default_factory=list)
+
+    @property
+    def places(self) -> int:
+        return sum(share.places for share in self.sectors)
+
+    @property
+    def waiting(self) -> int:
+        return sum(share.waiting for share in self.sectors)
+
+
+@dataclass
 class PartnershipReport:
     filters: ReportFilters
     total: Figures
@@ -134,6 +165,8 @@ class PartnershipReport:
     by_sector: list[Figures] = field(default_factory=list)
     evaluation: EvaluationFigures | None = None
     evaluation_by_theme: list[EvaluationFigures] = field(default_factory=list)
+    shares_by_programme: list[SectorShares] = field(default_factory=list)
+    shares_by_session: list[SectorShares] = field(default_factory=list)
 
 
 BOOKING_FIGURES = {
@@ -184,7 +217,69 @@ def partnership_report(filters: ReportFilters, *, now: datetime | None = None) -
         by_sector=_by_sector(bookings),
         evaluation=_evaluation_total(bookings, total, evaluations),
         evaluation_by_theme=_evaluation_by_theme(bookings, by_theme),
+        **_sector_shares(bookings),
     )
+
+
+def _sector_shares(bookings: QuerySet[Booking]) -> dict[str, list[SectorShares]]:
+    """Each sector's share of the places and of the waitlist, per programme and per session
+    (one query: bookings grouped by session and sector)."""
+    groups = (
+        bookings.order_by()
+        .values(
+            "session",
+            "session__starts_at",
+            "session__event__title",
+            "session__event__programme",
+            "session__event__programme__title",
+            "person__organisation__sector",
+        )
+        .annotate(
+            places=Count("pk", filter=Q(status__in=Booking.PLACE_STATUSES)),
+            waiting=Count("pk", filter=Q(status=Booking.Status.WAITLISTED)),
+        )
+    )
+    # {key: (sort key, label, {sector: [places, waiting]})} for programmes and for sessions.
+    programmes: dict[int, tuple] = {}
+    sessions: dict[int, tuple] = {}
+    for group in groups:
+        programme_title = group["session__event__programme__title"]
+        starts_at = group["session__starts_at"]
+        session_label = (
+            f"{group['session__event__title']}, {timezone.localtime(starts_at):%-d %b %Y %H:%M}"
+        )
+        for table, key, order, label in (
+            (programmes, group["session__event__programme"], programme_title, programme_title),
+            (sessions, group["session"], starts_at, session_label),
+        ):
+            _, _, counts = table.setdefault(key, (order, label, {}))
+            sector_counts = counts.setdefault(group["person__organisation__sector"], [0, 0])
+            sector_counts[0] += group["places"]
+            sector_counts[1] += group["waiting"]
+    return {
+        "shares_by_programme": _shares(programmes.values(), "Programme"),
+        "shares_by_session": _shares(sessions.values(), "Session"),
+    }
+
+
+def _shares(groups, kind: str) -> list[SectorShares]:
+    rows = []
+    for _, label, by_sector in sorted(groups, key=lambda group: group[0]):
+        places = sum(counts[0] for counts in by_sector.values())
+        waiting = sum(counts[1] for counts in by_sector.values())
+        sectors = [
+            SectorShare(
+                label=sector_label,
+                places=by_sector[value][0],
+                waiting=by_sector[value][1],
+                places_share=_percent(by_sector[value][0], places),
+                waitlist_share=_percent(by_sector[value][1], waiting),
+            )
+            for value, sector_label in [*Sector.choices, (None, NOT_RECORDED)]
+            if any(by_sector.get(value, ()))
+        ]
+        rows.append(SectorShares(label=label, kind=kind, sectors=sectors))
+    return rows
 
 
 def _answers(bookings: QuerySet[Booking]) -> QuerySet[EvaluationAnswer]:
@@ -318,6 +413,17 @@ EVALUATION_COLUMNS = (
 )
 
 
+SHARE_COLUMNS = (
+    "Share breakdown",
+    "Group",
+    "Sector",
+    "Places held",
+    "Share of places %",
+    "Waiting",
+    "Share of waitlist %",
+)
+
+
 def report_csv(report: PartnershipReport) -> bytes:
     """Return the report as CSV: the total, then one line per theme and per sector."""
     buffer = io.StringIO()
@@ -336,5 +442,20 @@ def report_csv(report: PartnershipReport) -> bytes:
         for row in rows:
             writer.writerow(
                 [breakdown, *("" if value is None else value for value in row.as_row())]
+            )
+    writer.writerow([])
+    writer.writerow(SHARE_COLUMNS)
+    for group in (*report.shares_by_programme, *report.shares_by_session):
+        for share in group.sectors:
+            writer.writerow(
+                [
+                    group.kind,
+                    group.label,
+                    share.label,
+                    share.places,
+                    "" if share.places_share is None else share.places_share,
+                    share.waiting,
+                    "" if share.waitlist_share is None else share.waitlist_share,
+                ]
             )
     return ("\ufeff" + buffer.getvalue()).encode()

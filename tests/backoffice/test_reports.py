@@ -197,8 +197,9 @@ def test_report_csv_download(client, coordinator, programme):
         "1",
     ]
     assert rows[5] == ["Sector", "Police", "", "", "", "2", "", "0", "1", "1", "50", "0"]
-    # header, total, 2 themes, 10 sectors; a blank line; the evaluation header, total, 2 themes
-    assert len(rows) == 1 + 1 + 2 + 10 + 1 + 1 + 1 + 2
+    # header, total, 2 themes, 10 sectors; a blank line; the evaluation header, total, 2 themes;
+    # a blank line, the share header, 4 sectors of the programme and 4 + 1 + 1 of its sessions
+    assert len(rows) == 1 + 1 + 2 + 10 + 1 + 1 + 1 + 2 + 1 + 1 + 4 + 6
     assert rows[15] == [
         "Evaluation breakdown",
         "Group",
@@ -226,7 +227,7 @@ def test_report_query_count_is_constant(sessions, coordinator, django_assert_num
                 book_three_days_before(session, _person("Pat", sector)), "attended", by=coordinator
             )
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         partnership_report(ReportFilters(theme=theme), now=NOW)
 
 
@@ -244,7 +245,61 @@ def test_report_page_query_count_is_constant(
         book_three_days_before(session, _person("Pat", "health"))
     client.force_login(coordinator)
 
-    # sign-in session, user, coordinator check, programme lookup, seven report queries,
+    # sign-in session, user, coordinator check, programme lookup, eight report queries,
     # trainer check (menu), programme and theme choices for the filter form
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         client.get(reverse("staff:reports"), {"programme": "week"})
+
+
+def _shares(groups) -> list:
+    return [
+        (
+            group.label,
+            [
+                (s.label, s.places, s.places_share, s.waiting, s.waitlist_share)
+                for s in group.sectors
+            ],
+        )
+        for group in groups
+    ]
+
+
+def test_sector_shares_of_places_and_waitlists_per_programme_and_session(programme):
+    report = partnership_report(ReportFilters(programme=programme["week"]), now=NOW)
+
+    # Places held: Ann and Kim (health), Ben and Gus (police), Dan (education); Fay waits.
+    assert _shares(report.shares_by_programme) == [
+        (
+            "Awareness Week",
+            [
+                ("Police", 2, 40, 0, 0),
+                ("Health", 2, 40, 0, 0),
+                ("Education", 1, 20, 0, 0),
+                ("Not recorded", 0, 0, 1, 100),
+            ],
+        )
+    ]
+    label, first = _shares(report.shares_by_session)[0]
+    assert label.endswith(", 12 Jul 2021 12:00")
+    assert first == [
+        ("Police", 1, 33, 0, 0),
+        ("Health", 1, 33, 0, 0),
+        ("Education", 1, 33, 0, 0),
+        ("Not recorded", 0, 0, 1, 100),
+    ]
+    assert [group.places for group in report.shares_by_session] == [3, 1, 1]
+
+
+def test_sector_shares_appear_on_the_page_and_in_the_csv(client, coordinator, programme):
+    client.force_login(coordinator)
+
+    page = client.get(reverse("staff:reports"), {"programme": "awareness-week"}).content.decode()
+    csv_text = client.get(
+        reverse("staff:reports_csv"), {"programme": "awareness-week"}
+    ).content.decode("utf-8-sig")
+
+    assert "Places and waitlists by sector" in page
+    assert "Shares by programme" in page
+    rows = list(csv.reader(io.StringIO(csv_text)))
+    assert ["Programme", "Awareness Week", "Police", "2", "40", "0", "0"] in rows
+    assert ["Programme", "Awareness Week", "Not recorded", "0", "0", "1", "100"] in rows
