@@ -6,9 +6,11 @@ Zero violations at the WCAG 2.2 A and AA tags (wcag2a, wcag2aa, wcag21a, wcag21a
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from booking import services
+from booking.offer_links import offer_token
 from events.models import Session
 from tests.e2e.helpers import axe_violations, has_horizontal_scroll, sign_in
 from tests.factories import (
@@ -55,7 +57,25 @@ def world(person):
     services.book_session(full, person=UserFactory())
     confirmed = services.book_session(online, person=person)
     waiting = services.book_session(full, person=person)
+    # A freed place offered to `person`, and a session whose last place is held for the police.
+    offering = SessionFactory(
+        event=EventFactory(title="Offered course", programme=programme),
+        capacity=1,
+        promotion=Session.Promotion.OFFER,
+    )
+    holder = services.book_session(offering, person=UserFactory())
+    offered = services.book_session(offering, person=person)
+    services.cancel_booking(holder, by=holder.person)
+    offered.refresh_from_db()
+    reserved = SessionFactory(
+        event=EventFactory(title="Reserved course", programme=programme),
+        capacity=2,
+        sector_quotas=[{"sector": "police", "places": 1}],
+    )
+    services.book_session(reserved, person=UserFactory())
     return {
+        "offered": offered,
+        "reserved": reserved,
         "programme": programme,
         "event": event,
         "open": open_session,
@@ -78,6 +98,14 @@ def public_pages(world) -> dict[str, str]:
         "sign in": "/sign-in/",
         "check your email": "/sign-in/check-your-email/",
         "expired link": "/sign-in/link/?token=not-a-token",
+        "offer link (accept)": reverse(
+            "booking:offer", args=[offer_token(world["offered"]), "accept"]
+        ),
+        "offer link (decline)": reverse(
+            "booking:offer", args=[offer_token(world["offered"]), "decline"]
+        ),
+        "broken offer link": reverse("booking:offer", args=["not-a-token", "accept"]),
+        "session with reserved places": world["reserved"].get_absolute_url(),
         "not found": "/no-such-page/",
         "accessibility statement": "/accessibility/",
         "privacy notice": "/privacy/",
@@ -91,6 +119,8 @@ def private_pages(world) -> dict[str, str]:
         "my bookings": "/bookings/",
         "booking confirmed": f"/bookings/{world['confirmed'].pk}/",
         "booking waitlisted": f"/bookings/{world['waiting'].pk}/",
+        "booking offered": f"/bookings/{world['offered'].pk}/",
+        "session with a place held back": world["reserved"].get_absolute_url(),
         "cancel confirmation": f"/bookings/{world['confirmed'].pk}/cancel/",
         "your account": "/account/",
         "your details": "/account/details/",

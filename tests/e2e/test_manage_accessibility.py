@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from booking import services
 from booking.models import Booking
+from events.models import Session
 from tests.e2e.helpers import axe_violations, has_horizontal_scroll, sign_in
 from tests.factories import (
     CoordinatorFactory,
@@ -55,7 +56,17 @@ def world():
     late = services.book_session(session, person=people[3])
     services.cancel_booking(late, by=people[3], now=session.starts_at - timedelta(hours=1))
     confirmed = Booking.objects.get(person=people[0])
+    offering = SessionFactory(
+        event=event,
+        capacity=1,
+        promotion=Session.Promotion.OFFER,
+        sector_quotas=[{"sector": "police", "places": 1}],
+    )
+    holder = services.book_session(offering, person=UserFactory())
+    services.book_session(offering, person=UserFactory(full_name="Eve Example"))
+    services.cancel_booking(holder, by=holder.person)
     return {
+        "offering": offering,
         "programme": programme,
         "event": event,
         "session": session,
@@ -86,6 +97,8 @@ def manage_pages(world) -> dict[str, str]:
         "pass a place on": url("booking_transfer", world["confirmed"].pk),
         "cancel a place": url("booking_cancel", world["confirmed"].pk),
         "trainers": url("session_trainers", session.pk),
+        "offers and reserved places": url("session_allocation", session.pk),
+        "session with offers and quotas": url("session", world["offering"].pk),
         "programmes": url("programmes"),
         "programme": url("programme", programme.pk),
         "add a programme": url("programme_create"),
@@ -109,6 +122,11 @@ def error_states(page, site, world):
     page.get_by_label("Capacity").fill("1")
     page.get_by_role("button", name="Change capacity").click()
     yield "capacity cut refused"
+    page.goto(site + reverse("manage:session_allocation", args=[session.pk]))
+    page.get_by_label("Police").fill("5")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("There is a problem").wait_for()
+    yield "reserved places refused"
     page.goto(site + reverse("manage:book_someone_in", args=[session.pk]))
     page.get_by_label("Email address").fill("not an address")
     page.get_by_role("button", name="Book in", exact=True).click()
@@ -154,7 +172,7 @@ def test_no_manage_page_scrolls_sideways_at_320_pixels(site, new_page, world):
         if has_horizontal_scroll(page):
             wide.append(name)
 
-    assert wide == []
+    assert wide == [], ", ".join(wide)
 
 
 def test_reports_fit_at_1100_pixels(site, new_page, world):
