@@ -6,7 +6,9 @@ from django.urls import reverse
 
 from accounts.services import issue_api_token
 from booking.models import Booking
-from booking.services import book_session
+from booking.offer_links import offer_token
+from booking.services import book_session, cancel_booking
+from events.models import Session
 from tests.factories import SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +104,15 @@ def test_web_bookings_are_rate_limited_per_person(client, settings):
     assert Booking.objects.filter(person=person).count() == 3
     client.force_login(other)
     assert client.post(f"/sessions/{sessions[4].pk}/book/", {}).status_code == 302
+
+
+def test_the_offer_page_an_email_link_opens_is_not_stored(client):
+    """Anonymous, but it shows a person's booking to whoever holds the link."""
+    session = SessionFactory(capacity=1, promotion=Session.Promotion.OFFER)
+    holder = book_session(session, person=UserFactory())
+    waiting = book_session(session, person=UserFactory())
+    cancel_booking(holder, by=holder.person)
+
+    response = client.get(reverse("booking:offer", args=[offer_token(waiting), "accept"]))
+
+    assert_no_store(response)

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.services import needs_profile
@@ -147,6 +148,7 @@ def answer_offer(request, pk: int, answer: str):
     return redirect("booking:booking", booking.pk)
 
 
+@never_cache  # shows a person's booking to whoever holds the link: no cache may keep it
 @require_http_methods(["GET", "POST"])
 def offer_link(request, token: str, answer: str):
     """The page an offer email's link opens, signed in or not: the token names the booking.
