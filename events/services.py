@@ -44,6 +44,9 @@ COPIED_FIELDS = (
     "waitlist_enabled",
     "waitlist_limit",
     "notes",
+    "promotion",
+    "offer_hours",
+    "sector_quotas",
 )
 
 
@@ -56,7 +59,7 @@ def duplicate_session(session: Session, *, starts_at: datetime, ends_at: datetim
     shift = starts_at - session.starts_at
     window = {
         name: getattr(session, name) + shift
-        for name in ("booking_opens_at", "booking_closes_at")
+        for name in ("booking_opens_at", "booking_closes_at", "quota_release_at")
         if getattr(session, name) is not None
     }
     return create_session(

@@ -250,3 +250,41 @@ def test_the_schema_shows_the_contract_fields(api):
     assert "offered" in str(schema["components"]["schemas"])
     assert "/api/v1/bookings/{id}/accept/" in schema["paths"]
     assert "/api/v1/bookings/{id}/decline/" in schema["paths"]
+
+
+def test_coordinator_creates_a_session_with_offers_and_quotas(api, coordinator):
+    template = SessionFactory()
+
+    response = api(coordinator).post(
+        "/api/v1/sessions/",
+        {
+            "event": template.event_id,
+            "starts_at": template.starts_at.isoformat(),
+            "ends_at": template.ends_at.isoformat(),
+            "capacity": 20,
+            "promotion": "offer",
+            "offer_hours": 48,
+            "sector_quotas": [{"sector": "education", "places": 5}],
+        },
+        format="json",
+    )
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["promotion"], body["offer_hours"], body["sector_quotas"]) == (
+        "offer",
+        48,
+        [{"sector": "education", "places": 5, "confirmed": 0}],
+    )
+
+
+def test_quota_release_at_null_goes_back_to_a_week_before(api, coordinator):
+    session = SessionFactory(quota_release_at=timezone.now())
+
+    response = api(coordinator).patch(
+        f"/api/v1/sessions/{session.pk}/", {"quota_release_at": None}, format="json"
+    )
+
+    assert response.status_code == 200
+    release = datetime.fromisoformat(response.json()["quota_release_at"])
+    assert release == session.starts_at - timedelta(days=7)

@@ -8,6 +8,7 @@ from booking import services
 from booking.errors import SessionFull
 from booking.models import Booking
 from events.models import Session
+from events.services import duplicate_session
 from tests.factories import OrganisationFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -181,3 +182,26 @@ def test_lowering_a_quota_gives_the_waitlist_the_places_it_frees(agencies, coord
     )
 
     assert status_of(waiting) == "confirmed"
+
+
+def test_a_duplicate_keeps_the_allocation_settings_and_moves_the_release(coordinator):
+    session = SessionFactory(
+        capacity=6,
+        promotion=Session.Promotion.OFFER,
+        offer_hours=12,
+        sector_quotas=[{"sector": "police", "places": 2}],
+    )
+    session.quota_release_at = session.starts_at - timedelta(days=2)
+    session.save()
+    week = timedelta(days=7)
+
+    copy = duplicate_session(
+        session, starts_at=session.starts_at + week, ends_at=session.ends_at + week, by=coordinator
+    )
+
+    assert (copy.promotion, copy.offer_hours, copy.sector_quotas) == (
+        "offer",
+        12,
+        [{"sector": "police", "places": 2}],
+    )
+    assert copy.quota_release_at == session.quota_release_at + week
