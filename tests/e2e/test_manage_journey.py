@@ -57,7 +57,8 @@ def sent(kind: str) -> list[str]:
     )
 
 
-def test_coordinator_journey(site, new_page):
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_coordinator_journey(site, new_page, javascript):
     programme = ProgrammeFactory(title="Multi-agency training", published=True)
     EventFactory(title="Child exploitation: spotting the signs", programme=programme)
     VenueFactory(name="Durham Town Hall")
@@ -65,7 +66,7 @@ def test_coordinator_journey(site, new_page):
     starts = (timezone.localtime() + timedelta(days=14)).replace(
         hour=10, minute=0, second=0, microsecond=0
     )
-    page = new_page()
+    page = new_page(javascript=javascript)
     sign_in(page, site, coordinator, next_url="/")
 
     # Create a session from the Manage area.
