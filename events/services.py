@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from audit.services import record
 from common.errors import DomainError, InvalidValue
-from events.models import EvaluationQuestion, Event, Programme, Session, Venue
+from events.models import EvaluationQuestion, Event, Programme, Session, Theme, Venue
 
 
 def create_session(*, event, by, trainers=(), **fields) -> Session:
@@ -294,3 +294,22 @@ def remove_evaluation_question(question: EvaluationQuestion, *, by) -> None:
         raise InvalidValue("The default evaluation needs at least one question.")
     record("evaluation_question.removed", actor=by, target=question)
     question.delete()
+
+
+THEME_FIELDS = ("slug", "title", "description")
+
+
+def save_theme(theme: Theme | None, *, by, **fields) -> Theme:
+    """Add a practice theme or change one."""
+    unknown = set(fields) - set(THEME_FIELDS)
+    if unknown:
+        raise InvalidValue(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    created = theme is None
+    theme = theme or Theme()
+    for name, value in fields.items():
+        setattr(theme, name, value)
+    _validated(theme)
+    with transaction.atomic():
+        theme.save()
+        record("theme.created" if created else "theme.changed", actor=by, target=theme)
+    return theme

@@ -406,3 +406,14 @@ class EvaluationQuestionForm(forms.Form):
 
 class QuestionWordingForm(forms.Form):
     text = forms.CharField(max_length=300, error_messages={"required": "Enter the question"})
+
+
+class ThemeForm(forms.Form):
+    title = forms.CharField(max_length=200, error_messages={"required": "Enter a title"})
+    slug = forms.SlugField(
+        label="Web address name",
+        max_length=100,
+        help_text="Lower-case letters, numbers and hyphens.",
+        error_messages={"required": "Enter a web address name"},
+    )
+    description = forms.CharField(required=False, widget=forms.Textarea)

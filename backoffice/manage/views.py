@@ -36,11 +36,12 @@ from booking.queries import (
     with_waitlist_position,
 )
 from common.errors import DomainError, InvalidValue
-from events.models import EvaluationQuestion, Event, Programme, Session, Venue
+from events.models import EvaluationQuestion, Event, Programme, Session, Theme, Venue
 from events.queries import evaluation_questions as questions_for
 from events.services import (
     EVENT_FIELDS,
     PROGRAMME_FIELDS,
+    THEME_FIELDS,
     VENUE_FIELDS,
     add_evaluation_question,
     change_evaluation_question,
@@ -50,6 +51,7 @@ from events.services import (
     remove_evaluation_question,
     save_event,
     save_programme,
+    save_theme,
     save_venue,
     set_programme_published,
     use_own_questions,
@@ -845,4 +847,36 @@ def evaluation_questions(request, pk: int | None = None):
             "errors": errors,
         },
         status=400 if errors or add_form.errors else 200,
+    )
+
+
+# Themes.
+
+
+@coordinator_page
+def themes(request):
+    return _render(request, "themes.html", {"themes": Theme.objects.all()})
+
+
+@coordinator_page
+def theme_form(request, pk: int | None = None):
+    theme = get_object_or_404(Theme, pk=pk) if pk else None
+    initial = {name: getattr(theme, name) for name in THEME_FIELDS} if theme else {}
+    form = forms.ThemeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            theme = save_theme(theme, by=request.user, **form.cleaned_data)
+        except DomainError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, f"Saved: {theme}.")
+            return redirect("manage:themes")
+    return _render(
+        request,
+        "theme_form.html",
+        {
+            "form": form,
+            "heading": f"Change {theme}" if theme else "Add a theme",
+            "submit": "Save",
+        },
     )

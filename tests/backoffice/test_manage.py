@@ -11,7 +11,7 @@ from accounts.models import User
 from audit.models import AuditEvent
 from booking import services
 from booking.models import Booking
-from events.models import Event, Programme, Session, Venue
+from events.models import Event, Programme, Session, Theme, Venue
 from tests.factories import EventFactory, ProgrammeFactory, SessionFactory, UserFactory, local
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_run_at_once")]
@@ -486,3 +486,22 @@ def test_a_refused_booking_leaves_no_new_account(manager, session, coordinator):
     services.cancel_session(session, by=coordinator, reason="Ill")
     manager.post(url("book_someone_in", session.pk), {"email": "nobody.yet@example.org"})
     assert not User.objects.filter(email="nobody.yet@example.org").exists()
+
+
+def test_add_and_change_a_theme(manager, coordinator):
+    manager.post(url("theme_create"), {"title": "Cumulative harm", "slug": "cumulative-harm"})
+    theme = Theme.objects.get(slug="cumulative-harm")
+    manager.post(
+        url("theme_edit", theme.pk), {"title": "Risk and cumulative harm", "slug": theme.slug}
+    )
+    theme.refresh_from_db()
+    assert theme.title == "Risk and cumulative harm"
+    assert AuditEvent.objects.filter(action="theme.changed", actor=coordinator).exists()
+
+
+def test_a_theme_slug_in_use_is_refused_on_the_form(manager):
+    Theme.objects.create(title="Voice", slug="voice")
+    response = manager.post(url("theme_create"), {"title": "Voice again", "slug": "voice"})
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert Theme.objects.count() == 1

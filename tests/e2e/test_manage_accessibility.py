@@ -108,6 +108,8 @@ def manage_pages(world) -> dict[str, str]:
         "change a course": url("event_edit", world["event"].pk),
         "venues": url("venues"),
         "add a venue": url("venue_create"),
+        "themes": url("themes"),
+        "add a theme": url("theme_create"),
         "reports": reverse("staff:reports"),
     }
 
