@@ -119,10 +119,12 @@ def error_states(page, site, world):
     session = world["session"]
     page.goto(site + reverse("manage:session_create"))
     page.get_by_role("button", name="Add the session").click()
+    page.locator(".govuk-error-summary").wait_for()  # the answer page has loaded
     yield "add a session with errors"
     page.goto(site + reverse("manage:session_capacity", args=[session.pk]))
     page.get_by_label("Capacity").fill("1")
     page.get_by_role("button", name="Change capacity").click()
+    page.locator(".govuk-error-summary").wait_for()  # the answer page has loaded
     yield "capacity cut refused"
     page.goto(site + reverse("manage:session_allocation", args=[session.pk]))
     page.get_by_label("Police").fill("5")
@@ -132,6 +134,7 @@ def error_states(page, site, world):
     page.goto(site + reverse("manage:book_someone_in", args=[session.pk]))
     page.get_by_label("Email address").fill("not an address")
     page.get_by_role("button", name="Book in", exact=True).click()
+    page.locator(".govuk-error-summary").wait_for()  # the answer page has loaded
     yield "book someone in with an error"
     page.goto(site + reverse("manage:session_edit", args=[session.pk]))
     page.get_by_role("group", name="Starts", exact=True).get_by_label("Day").fill(
