@@ -106,3 +106,10 @@ class OfferExpired(BookingError):
 class NotOffered(BookingError):
     code = "not_offered"
     default_detail = "There is no open offer of a place for this booking."
+
+
+class NotTransferable(BookingError):
+    code = "not_transferable"
+    default_detail = (
+        "An offered place is the person's own to accept or decline; it cannot be passed on."
+    )

@@ -320,9 +320,17 @@ def is_excusable(booking: Booking) -> bool:
     return booking.status == Booking.Status.CANCELLED and booking.late_cancellation
 
 
+# An offer is the person's own to accept or decline, so it does not pass to someone else.
+TRANSFERABLE = (Booking.Status.CONFIRMED, Booking.Status.WAITLISTED)
+
+
 def may_transfer(booking: Booking, now: datetime) -> bool:
     """A confirmed or waitlisted place can pass to a colleague until the session starts."""
-    return may_still_cancel(booking, now) and not booking.session.is_cancelled
+    return (
+        booking.status in TRANSFERABLE
+        and now < booking.session.starts_at
+        and not booking.session.is_cancelled
+    )
 
 
 class Audience(StrEnum):

@@ -729,6 +729,8 @@ def transfer_booking(booking: Booking, *, to_person, by, now=None) -> Booking:
             raise errors.SessionCancelled()
         if now >= session.starts_at:
             raise errors.SessionStarted("The session has started, so places can no longer move.")
+        if booking.status not in rules.TRANSFERABLE:
+            raise errors.NotTransferable()
         if Booking.objects.active().filter(session=session, person=to_person).exists():
             raise errors.AlreadyBooked(f"{to_person} already has a place or a waitlist place.")
         confirmed = booking.status == Booking.Status.CONFIRMED

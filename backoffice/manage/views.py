@@ -319,9 +319,10 @@ def session_capacity(request, pk: int):
             promoted = waiting_before - session.waitlist_length
             text = f"Capacity is now {session.capacity}."
             if promoted > 0:
+                given = "offered" if rules.offers_apply(session, timezone.now()) else "given"
                 text += (
-                    f" {promoted} {'person was' if promoted == 1 else 'people were'} given a place"
-                    " from the waitlist and are being emailed."
+                    f" {promoted} {'person was' if promoted == 1 else 'people were'} {given} a"
+                    " place from the waitlist and are being emailed."
                 )
             messages.success(request, text)
             return redirect("manage:session", pk=session.pk)

@@ -505,3 +505,15 @@ def test_a_theme_slug_in_use_is_refused_on_the_form(manager):
     assert response.status_code == 200
     assert "There is a problem" in response.content.decode()
     assert Theme.objects.count() == 1
+
+
+def test_session_page_lists_offered_places(manager, coordinator):
+    session = SessionFactory(capacity=1, promotion=Session.Promotion.OFFER, offer_hours=24)
+    holder = services.book_session(session, person=UserFactory(full_name="Hal Holder"))
+    services.book_session(session, person=UserFactory(full_name="Ola Offered"))
+    services.cancel_booking(holder, by=holder.person)
+
+    page = manager.get(url("session", session.pk)).content.decode()
+
+    assert "Offered places (1)" in page
+    assert "Ola Offered" in page

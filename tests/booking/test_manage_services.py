@@ -15,7 +15,7 @@ from common.errors import InvalidValue, NotAllowed
 from events.models import Session
 from notifications.kinds import Kind
 from notifications.models import Notification
-from tests.factories import UserFactory
+from tests.factories import SessionFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_run_at_once")]
 
@@ -204,3 +204,17 @@ def test_preview_session_change_renders_but_changes_and_sends_nothing(
 def test_preview_raises_what_the_change_would(full_session, coordinator):
     with pytest.raises(errors.CapacityBelowConfirmed):
         services.preview_session_change(full_session, by=coordinator, capacity=1)
+
+
+def test_an_offered_place_cannot_be_passed_on(coordinator):
+    session = SessionFactory(capacity=1, promotion=Session.Promotion.OFFER, offer_hours=24)
+    holder = services.book_session(session, person=UserFactory())
+    waiting = services.book_session(session, person=UserFactory())
+    services.cancel_booking(holder, by=holder.person)
+    waiting.refresh_from_db()
+    assert waiting.status == Booking.Status.OFFERED
+
+    with pytest.raises(errors.NotTransferable):
+        services.transfer_booking(waiting, to_person=UserFactory(), by=coordinator)
+    waiting.refresh_from_db()
+    assert waiting.status == Booking.Status.OFFERED
