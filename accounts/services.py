@@ -182,3 +182,10 @@ def set_external_trainer(user: User, *, external: bool, by) -> User:
         user.save(update_fields=["external_trainer"])
         record("user.external_trainer_set", actor=by, target=user, external=external)
     return user
+
+
+def record_new_account_with_access(sender, instance: User, created: bool, raw: bool, **kwargs):
+    """post_save: an account created with staff or superuser status (``createsuperuser``, a
+    script) is a role change too; it is audited with no actor."""
+    if created and not raw and (instance.is_staff or instance.is_superuser):
+        record_access_change(instance, before=access_of(User()), by=None)

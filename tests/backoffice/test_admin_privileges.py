@@ -159,7 +159,7 @@ def test_a_superuser_may_grant_superuser_and_it_is_audited(client, superuser):
     assert response.status_code == 302, response.content
     person.refresh_from_db()
     assert person.is_superuser is True
-    (event,) = AuditEvent.objects.filter(action="accounts.role_changed")
+    (event,) = AuditEvent.objects.filter(action="accounts.role_changed", target_id=str(person.pk))
     assert event.actor_ref == superuser.pk
     assert event.data["after"]["is_superuser"] is True
 
@@ -189,3 +189,18 @@ def test_create_api_token_with_the_coordinator_role_is_audited(db):
     (event,) = AuditEvent.objects.filter(action="accounts.role_changed")
     assert event.actor_ref is None
     assert event.data["after"]["groups"] == [COORDINATORS_GROUP]
+
+
+def test_an_account_created_as_superuser_is_audited(db):
+    root = User.objects.create_superuser("root2@example.org", "a-long-password-2")
+    UserFactory()  # an ordinary account is not a role change
+
+    (event,) = AuditEvent.objects.filter(action="accounts.role_changed")
+    assert (event.target_id, event.actor_ref) == (str(root.pk), None)
+    assert event.data["after"]["is_superuser"] is True
+    assert event.data["before"] == {
+        "is_staff": False,
+        "is_superuser": False,
+        "groups": [],
+        "permissions": 0,
+    }
