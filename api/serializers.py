@@ -16,6 +16,7 @@ from booking import rules
 from booking.models import Booking
 from booking.queries import sector_quotas_with_counts
 from events.models import MAX_OFFER_HOURS, Event, Programme, Session, Theme, Venue
+from webhooks.models import Endpoint, EventType
 
 # Written times must fall in this range: far enough for any real session, near enough that
 # date arithmetic (booking windows, time zones) never overflows.
@@ -480,3 +481,64 @@ class TrainingRecordSerializer(serializers.Serializer):
     def get_certificate_url(self, row) -> str:
         path = reverse("api_v1:booking-certificate", args=[row.booking.pk])
         return self.context["request"].build_absolute_uri(path)
+
+
+# Webhooks (coordinators).
+
+
+class WebhookCreateSerializer(serializers.Serializer):
+    url = serializers.URLField(max_length=500)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=EventType.choices),
+        allow_empty=False,
+        max_length=len(EventType.values),
+        help_text="Event types to send: " + ", ".join(EventType.values) + ".",
+    )
+    description = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+
+
+class WebhookSerializer(serializers.ModelSerializer):
+    """An endpoint; its ``secret`` only in the response that created it."""
+
+    class Meta:
+        model = Endpoint
+        fields = [
+            "id",
+            "url",
+            "events",
+            "description",
+            "active",
+            "created_at",
+            "failing_since",
+            "disabled_at",
+            "disabled_reason",
+        ]
+        read_only_fields = fields
+
+
+class WebhookCreatedSerializer(WebhookSerializer):
+    secret = serializers.CharField(
+        read_only=True,
+        help_text="whsec_...: verifies the webhook-signature header. Shown only now.",
+    )
+
+    class Meta(WebhookSerializer.Meta):
+        fields = [*WebhookSerializer.Meta.fields, "secret"]
+        read_only_fields = fields
+
+
+class WebhookAttemptSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    webhook_id = serializers.CharField(source="delivery.message.webhook_id")
+    type = serializers.CharField(source="delivery.message.type")
+    attempt = serializers.IntegerField(source="number")
+    attempted_at = serializers.DateTimeField()
+    status_code = serializers.IntegerField(allow_null=True, help_text="null when no response.")
+    error = serializers.CharField(help_text="Why it failed, when it did ('' on success).")
+    succeeded = serializers.BooleanField()
+    duration_ms = serializers.IntegerField()
+    delivery_status = serializers.CharField(
+        source="delivery.status", help_text="pending, sending, delivered or failed."
+    )

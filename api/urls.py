@@ -56,6 +56,13 @@ v1 = [
     ),
     path("me/", views.MeView.as_view(), name="me"),
     path("me/training-record/", views.TrainingRecordView.as_view(), name="training-record"),
+    path("webhooks/", views.WebhookListView.as_view(), name="webhook-list"),
+    path("webhooks/<int:pk>/", views.WebhookDetailView.as_view(), name="webhook-detail"),
+    path(
+        "webhooks/<int:pk>/deliveries/",
+        views.WebhookDeliveriesView.as_view(),
+        name="webhook-deliveries",
+    ),
 ]
 
 urlpatterns = [

@@ -49,6 +49,8 @@ from booking.queries import (
 from events import services as event_services
 from events.models import Event, Programme, Session, Theme
 from events.queries import trainer_flag
+from webhooks import services as webhook_services
+from webhooks.models import Attempt, Endpoint
 
 
 class ApiView(generics.GenericAPIView):
@@ -754,3 +756,88 @@ class TrainingRecordView(ApiView, generics.ListAPIView):
         if request.accepted_renderer.format == "csv":
             response["Content-Disposition"] = 'attachment; filename="training-record.csv"'
         return response
+
+
+# Webhooks (coordinators).
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Webhook endpoints (coordinators)",
+        responses={200: serializers.WebhookSerializer, **error_responses(*READ_LIST)},
+    ),
+    post=extend_schema(
+        summary="Register a webhook endpoint (coordinators)",
+        description="Events are signed as Standard Webhooks (`webhook-id`, `webhook-timestamp`, "
+        "`webhook-signature`). The `secret` that verifies them is in this response only.",
+        request=serializers.WebhookCreateSerializer,
+        responses={201: serializers.WebhookCreatedSerializer, **error_responses(400, 403, 415)},
+        examples=[
+            OpenApiExample(
+                "HR system",
+                request_only=True,
+                value={
+                    "url": "https://hr.example.org/convene/webhooks",
+                    "events": ["booking.created", "booking.cancelled", "attendance.marked"],
+                },
+            )
+        ],
+    ),
+)
+class WebhookListView(ApiView, generics.ListAPIView):
+    permission_classes = [IsAuthenticated, IsCoordinator]
+    serializer_class = serializers.WebhookSerializer
+
+    def get_queryset(self):
+        return Endpoint.objects.order_by("created_at", "id")
+
+    def post(self, request):
+        fields = validated(serializers.WebhookCreateSerializer, request.data)
+        endpoint = webhook_services.create_endpoint(by=request.user, **fields)
+        return Response(
+            serializers.WebhookCreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED
+        )
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="A webhook endpoint (coordinators)",
+        responses={200: serializers.WebhookSerializer, **error_responses(*READ_ONE)},
+    ),
+    delete=extend_schema(
+        summary="Remove a webhook endpoint (coordinators)",
+        responses={204: None, **error_responses(403, 404)},
+    ),
+)
+class WebhookDetailView(ApiView, generics.RetrieveAPIView):
+    permission_classes = [IsAuthenticated, IsCoordinator]
+    serializer_class = serializers.WebhookSerializer
+    http_method_names = ["get", "delete", "options"]
+    queryset = Endpoint.objects.all()
+
+    def delete(self, request, pk: int):
+        webhook_services.delete_endpoint(self.get_object(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="A webhook endpoint's delivery attempts (coordinators)",
+        description="Every attempt, latest first, with the receiver's HTTP status code or the "
+        "error that stopped it (time-out, refused address, redirect not followed).",
+        responses={200: serializers.WebhookAttemptSerializer, **error_responses(*READ_LIST)},
+    )
+)
+class WebhookDeliveriesView(ApiView, generics.ListAPIView):
+    permission_classes = [IsAuthenticated, IsCoordinator]
+    serializer_class = serializers.WebhookAttemptSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Attempt.objects.none()
+        endpoint = get_object_or_404(Endpoint, pk=self.kwargs["pk"])
+        return (
+            Attempt.objects.filter(delivery__endpoint=endpoint)
+            .select_related("delivery__message")
+            .order_by("-attempted_at", "-id")
+        )

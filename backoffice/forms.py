@@ -4,6 +4,7 @@ from backoffice.reports import ReportFilters
 from booking.models import Booking
 from common.forms import GovukDateField
 from events.models import Programme, Theme
+from webhooks.models import EventType
 
 
 class AttendanceForm(forms.Form):
@@ -36,3 +37,20 @@ class ReportFilterForm(forms.Form):
     def filters(self) -> ReportFilters:
         """The validated filters; call only after ``is_valid()``."""
         return ReportFilters(**self.cleaned_data)
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(
+        label="Endpoint URL",
+        max_length=500,
+        help_text="Where the partner system receives events, for example "
+        "https://hr.example.org/convene/webhooks",
+        assume_scheme="https",
+    )
+    events = forms.MultipleChoiceField(
+        label="Events to send",
+        choices=EventType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one event to send"},
+    )
+    description = forms.CharField(label="Description (optional)", max_length=200, required=False)

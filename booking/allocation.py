@@ -18,10 +18,12 @@ from django.db.models import F
 
 from booking import rules
 from booking.models import Booking
+from booking.payloads import booking_event_by_id
 from booking.queries import taken_by_sector
 from booking.tasks import later, write_booking_messages
 from events.models import Session
 from notifications.kinds import Kind
+from webhooks.models import EventType
 
 
 def places_taken(session: Session) -> int:
@@ -76,11 +78,13 @@ def fill_free_places(session: Session, *, now: datetime, taken: int | None = Non
             offer_expires_at=now + timedelta(hours=session.offer_hours),
         )
         later(write_booking_messages, booking_ids=chosen, kind=Kind.BOOKING_OFFERED)
+        booking_event_by_id(EventType.BOOKING_OFFERED, chosen)
     else:
         Booking.objects.filter(pk__in=chosen).update(
             status=Booking.Status.CONFIRMED, confirmed_at=now
         )
         later(write_booking_messages, booking_ids=chosen, kind=Kind.BOOKING_PROMOTED)
+        booking_event_by_id(EventType.BOOKING_PROMOTED, chosen)
     return chosen
 
 
@@ -119,6 +123,7 @@ def expire_offers(session: Session, *, now: datetime) -> list[int]:
             ical_sequence=F("ical_sequence") + 1,
         )
         later(write_booking_messages, booking_ids=expired, kind=Kind.OFFER_EXPIRED)
+        booking_event_by_id(EventType.BOOKING_CANCELLED, expired)
     return expired
 
 

@@ -24,6 +24,7 @@ from audit.services import record
 from booking import allocation, errors, rules
 from booking.messages import session_change_messages
 from booking.models import Booking, Evaluation, EvaluationAnswer, SessionWaitlist
+from booking.payloads import booking_event, booking_event_by_id, session_event
 from booking.queries import count_of
 from booking.tasks import (
     later,
@@ -41,6 +42,7 @@ from events.queries import evaluation_questions
 from events.services import validate_session
 from notifications.kinds import Kind
 from notifications.services import Message, suppressed
+from webhooks.models import EventType
 
 # Changes that move or re-route an event in people's calendars.
 SIGNIFICANT_FIELDS = ("starts_at", "ends_at", "venue", "delivery", "join_url")
@@ -149,6 +151,7 @@ def book_session(
             # both rows go to the database in one statement (common.sql.insert_together).
             tasks = later_rows(write_new_booking_message, ical_uid=str(booking.ical_uid))
             insert_together(*tasks, booking)
+            booking_event(EventType.BOOKING_CREATED, [booking])
         enqueued(tasks)
     except IntegrityError as error:
         # The session lock makes this unreachable in practice; the unique constraint is the
@@ -249,6 +252,8 @@ def cancel_booking(booking: Booking, *, by, now=None, reason: str = "") -> Booki
             kind=Kind.BOOKING_CANCELLED,
             reason=reason.strip(),
         )
+        booking.session = session
+        booking_event(EventType.BOOKING_CANCELLED, [booking])
         if freed_place:
             allocation.fill_free_places(session, now=now)
         if by.pk != booking.person_id:
@@ -271,6 +276,7 @@ def accept_offer(booking: Booking, *, by, now=None) -> Booking:
         booking.confirmed_at = now
         booking.save(update_fields=["status", "confirmed_at"])
         later(write_booking_messages, booking_ids=[booking.pk], kind=Kind.BOOKING_CONFIRMED)
+        booking_event(EventType.BOOKING_PROMOTED, [booking])
         if by.pk != booking.person_id:
             record("booking.offer_accepted", actor=by, target=booking)
     booking.session = session
@@ -298,6 +304,7 @@ def decline_offer(booking: Booking, *, by, now=None) -> Booking:
             ]
         )
         later(write_booking_messages, booking_ids=[booking.pk], kind=Kind.OFFER_DECLINED)
+        booking_event(EventType.BOOKING_CANCELLED, [booking])
         allocation.fill_free_places(session, now=now)
         if by.pk != booking.person_id:
             record("booking.offer_declined", actor=by, target=booking)
@@ -416,6 +423,7 @@ def _set_attendance(booking: Booking, attendance: str, *, by, now, event) -> Non
     booking.attendance_marked_by = by
     booking.save(update_fields=["attendance", "attendance_marked_at", "attendance_marked_by"])
     record("booking.attendance_marked", actor=by, target=booking, attendance=attendance)
+    booking_event(EventType.ATTENDANCE_MARKED, [booking], event=event)
     if newly_attended and not event.certificate_requires_evaluation:
         later(write_booking_messages, booking_ids=[booking.pk], kind=Kind.CERTIFICATE_AVAILABLE)
 
@@ -502,15 +510,16 @@ def mark_remaining_absent(session: Session, *, by, now=None) -> int:
             raise errors.AttendanceTooEarly(
                 "The remaining people can be marked absent once the session has ended."
             )
-        marked = (
-            Booking.objects.confirmed()
-            .filter(session=session, attendance=Booking.Attendance.UNMARKED)
-            .update(
-                attendance=Booking.Attendance.ABSENT,
-                attendance_marked_at=now,
-                attendance_marked_by=by,
-            )
+        unmarked = Booking.objects.confirmed().filter(
+            session=session, attendance=Booking.Attendance.UNMARKED
         )
+        marked_ids = list(unmarked.values_list("pk", flat=True))
+        marked = Booking.objects.filter(pk__in=marked_ids).update(
+            attendance=Booking.Attendance.ABSENT,
+            attendance_marked_at=now,
+            attendance_marked_by=by,
+        )
+        booking_event_by_id(EventType.ATTENDANCE_MARKED, marked_ids)
         record("session.remaining_marked_absent", actor=by, target=session, count=marked)
     return marked
 
@@ -568,6 +577,8 @@ def update_session(session: Session, *, by, **changes) -> Session:
                 kind=Kind.SESSION_CHANGED,
                 changes=session.change_notice,
             )
+        if changed:
+            session_event(EventType.SESSION_CHANGED, session.pk)
         if "capacity" in changed:
             old, new = changed["capacity"]
             record("session.capacity_changed", actor=by, target=session, old=old, new=new)
@@ -603,6 +614,8 @@ def cancel_session(session: Session, *, by, reason: str = "", now=None) -> Sessi
             kind=Kind.SESSION_CANCELLED,
             reason=session.cancellation_reason,
         )
+        session_event(EventType.SESSION_CANCELLED, session.pk)
+        booking_event_by_id(EventType.BOOKING_CANCELLED, affected)
         record("session.cancelled", actor=by, target=session, bookings=len(affected))
     return session
 

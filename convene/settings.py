@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "privacy",
     "notifications",
     "audit",
+    "webhooks",
     "api",
     "web",
     "backoffice",
@@ -260,6 +261,22 @@ EMAIL_CALENDAR_ALTERNATIVE = env.bool("EMAIL_CALENDAR_ALTERNATIVE", default=True
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 NOTIFICATION_RETRY_DELAY = timedelta(seconds=env.int("NOTIFICATION_RETRY_SECONDS", default=60))
 NOTIFICATION_STALE_AFTER = timedelta(minutes=env.int("NOTIFICATION_STALE_MINUTES", default=10))
+# Outbound webhooks (docs/integrations.md): a failed delivery is tried again after each of these
+# delays in seconds (Standard Webhooks' schedule: 9 attempts over about 27 hours).
+WEBHOOK_RETRY_SCHEDULE = [
+    int(seconds)
+    for seconds in env.list(
+        "WEBHOOK_RETRY_SECONDS", default=["5", "300", "1800", "7200", "18000", "36000", "36000"]
+    )
+]
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=5.0)
+WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=10.0)
+# Private and loopback receivers are refused unless this is true (development, tests).
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+# An endpoint with no successful delivery for this long is switched off.
+WEBHOOK_DISABLE_AFTER = timedelta(days=env.int("WEBHOOK_DISABLE_AFTER_DAYS", default=3))
+# A delivery left "sending" this long (its worker died) is sent again.
+WEBHOOK_STUCK_AFTER = timedelta(minutes=5)
 REMINDER_LEAD_TIME = timedelta(hours=env.int("REMINDER_LEAD_HOURS", default=48))
 # After the session (docs/after-the-session.md).
 CHECK_IN_OPENS_BEFORE = timedelta(minutes=env.int("CHECK_IN_OPENS_MINUTES", default=30))

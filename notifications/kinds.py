@@ -21,3 +21,7 @@ class Kind(models.TextChoices):
     EVALUATION_REMINDER = "evaluation_reminder", "Evaluation reminder"
     EVALUATION_THANKS = "evaluation_thanks", "Thanks for the evaluation, with the certificate"
     REFRESHER_REMINDER = "refresher_reminder", "Refresher due"
+    WEBHOOK_DISABLED = "webhook_disabled", "Webhook endpoint switched off"
+    APPROVAL_REQUESTED = "approval_requested", "Approval asked of a manager"
+    APPROVAL_DECLINED = "approval_declined", "Manager declined"
+    NEW_DATES = "new_dates", "New dates for a course"

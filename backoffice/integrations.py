@@ -1,0 +1,85 @@
+"""Coordinators' integration pages: webhook endpoints with their recent deliveries.
+
+Each POST calls one webhooks service and redirects; a new endpoint's secret is shown once, on
+the page the redirect lands on, and then only its existence.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.rules import is_coordinator
+from backoffice.forms import WebhookForm
+from common.errors import DomainError
+from webhooks import services as webhook_services
+from webhooks.models import Attempt, Endpoint
+
+RECENT_ATTEMPTS = 10
+SHOW_ONCE = "webhooks:new-secret"  # the session key that holds a new secret until shown
+
+
+def _coordinators_only(request) -> None:
+    if not is_coordinator(request.user):
+        raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def webhooks(request):
+    _coordinators_only(request)
+    form = WebhookForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                endpoint = webhook_services.create_endpoint(by=request.user, **form.cleaned_data)
+            except DomainError as error:
+                for field, problems in getattr(error, "errors", {}).items():
+                    for problem in problems:
+                        form.add_error(field if field in form.fields else None, problem)
+                if not form.errors:
+                    form.add_error(None, error.detail)
+            else:
+                request.session[SHOW_ONCE] = {"id": endpoint.pk, "secret": endpoint.secret}
+                messages.success(request, f"Webhook endpoint added: {endpoint.url}")
+                return redirect("staff:webhooks")
+        status = 400
+    new_secret = request.session.pop(SHOW_ONCE, None)
+    endpoints = Endpoint.objects.order_by("created_at", "id")
+    attempts = {
+        endpoint.pk: list(
+            Attempt.objects.filter(delivery__endpoint=endpoint)
+            .select_related("delivery__message")
+            .order_by("-attempted_at", "-id")[:RECENT_ATTEMPTS]
+        )
+        for endpoint in endpoints
+    }
+    rows = [(endpoint, attempts[endpoint.pk]) for endpoint in endpoints]
+    return render(
+        request,
+        "staff/webhooks.html",
+        {"form": form, "rows": rows, "new_secret": new_secret, "nav": "webhooks"},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def delete_webhook(request, pk: int):
+    _coordinators_only(request)
+    endpoint = get_object_or_404(Endpoint, pk=pk)
+    webhook_services.delete_endpoint(endpoint, by=request.user)
+    messages.success(request, f"Webhook endpoint removed: {endpoint.url}")
+    return redirect("staff:webhooks")
+
+
+@login_required
+@require_POST
+def enable_webhook(request, pk: int):
+    _coordinators_only(request)
+    endpoint = get_object_or_404(Endpoint, pk=pk)
+    webhook_services.enable_endpoint(endpoint, by=request.user)
+    messages.success(request, f"Webhook endpoint switched on again: {endpoint.url}")
+    return redirect("staff:webhooks")
