@@ -62,7 +62,8 @@ ERRORS = {
     409: (
         "A booking rule refused the request: `already_booked`, `session_full`, "
         "`booking_closed`, `session_cancelled`, `session_started`, `capacity_below_confirmed`, "
-        "`already_cancelled`, `not_confirmed`, `attendance_too_early`.",
+        "`already_cancelled`, `not_confirmed`, `attendance_too_early`, `schedule_conflict` (the "
+        "person holds an overlapping booking; send `allow_conflict: true` to book anyway).",
         {
             "session_full": {
                 "code": "session_full",
@@ -71,6 +72,12 @@ ERRORS = {
             "already_booked": {
                 "code": "already_booked",
                 "detail": "You already have a place or a waitlist place at this session.",
+            },
+            "schedule_conflict": {
+                "code": "schedule_conflict",
+                "detail": "You are already booked on Voice of the Child at an overlapping time "
+                "(Monday 12 July 2021, 12:00 to 14:30 (UK time)). Book again with "
+                "allow_conflict to book anyway.",
             },
         },
     ),

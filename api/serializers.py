@@ -279,6 +279,11 @@ class BookingCreateSerializer(serializers.Serializer):
         default="",
         help_text="Seen only by the session's trainers and coordinators.",
     )
+    allow_conflict = serializers.BooleanField(
+        default=False,
+        help_text="Book even though you hold a place or waitlist place at an overlapping "
+        "session (otherwise 409 schedule_conflict).",
+    )
 
 
 class BookingCreatedSerializer(serializers.Serializer):

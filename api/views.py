@@ -764,7 +764,7 @@ class TrainingRecordView(ApiView, generics.ListAPIView):
 @extend_schema_view(
     get=extend_schema(
         summary="Webhook endpoints (coordinators)",
-        responses={200: serializers.WebhookSerializer, **error_responses(*READ_LIST)},
+        responses={200: serializers.WebhookSerializer, **error_responses(*READ_LIST, 403)},
     ),
     post=extend_schema(
         summary="Register a webhook endpoint (coordinators)",
@@ -802,7 +802,7 @@ class WebhookListView(ApiView, generics.ListAPIView):
 @extend_schema_view(
     get=extend_schema(
         summary="A webhook endpoint (coordinators)",
-        responses={200: serializers.WebhookSerializer, **error_responses(*READ_ONE)},
+        responses={200: serializers.WebhookSerializer, **error_responses(*READ_ONE, 403)},
     ),
     delete=extend_schema(
         summary="Remove a webhook endpoint (coordinators)",
@@ -825,7 +825,7 @@ class WebhookDetailView(ApiView, generics.RetrieveAPIView):
         summary="A webhook endpoint's delivery attempts (coordinators)",
         description="Every attempt, latest first, with the receiver's HTTP status code or the "
         "error that stopped it (time-out, refused address, redirect not followed).",
-        responses={200: serializers.WebhookAttemptSerializer, **error_responses(*READ_LIST)},
+        responses={200: serializers.WebhookAttemptSerializer, **error_responses(*READ_LIST, 403)},
     )
 )
 class WebhookDeliveriesView(ApiView, generics.ListAPIView):

@@ -113,3 +113,16 @@ class NotTransferable(BookingError):
     default_detail = (
         "An offered place is the person's own to accept or decline; it cannot be passed on."
     )
+
+
+class ScheduleConflict(BookingError):
+    code = "schedule_conflict"
+    default_detail = (
+        "You already have a place or a waitlist place at another session at the same time. "
+        "Book again with allow_conflict to book anyway."
+    )
+
+    def __init__(self, detail: str | None = None, *, conflicting=None):
+        super().__init__(detail)
+        # The person's booking at the same time (with its session and event), for the web.
+        self.conflicting = conflicting

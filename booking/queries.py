@@ -447,3 +447,52 @@ def evaluation_summary(bookings: QuerySet) -> EvaluationSummary:
     return EvaluationSummary(
         attended=attended.count(), responses=responses, questions=list(questions.values())
     )
+
+
+# Scheduling conflicts.
+
+# The bookings that hold a person to a time (a place, an offer of one, the waitlist): a clash
+# with one of these asks first.
+HOLDING_STATUSES = (Booking.Status.CONFIRMED, Booking.Status.OFFERED, Booking.Status.WAITLISTED)
+
+
+def clash_with(person) -> Subquery:
+    """For a session queryset: the id of ``person``'s confirmed or waitlisted booking at another
+    scheduled session overlapping the outer session in time, or NULL (an annotation).
+
+    Times are compared as instants (stored in UTC), so the offsets they were written with and
+    clock changes cannot make two sessions look apart or together: 01:30 BST and 01:30 GMT on
+    the last Sunday of October are an hour apart. Sessions that only touch do not overlap. The
+    booking service reads it in the same statement as its counts, under the session lock.
+    """
+    return Subquery(
+        Booking.objects.filter(
+            person_id=person,
+            status__in=HOLDING_STATUSES,
+            session__status=Session.Status.SCHEDULED,
+            session__starts_at__lt=OuterRef("ends_at"),
+            session__ends_at__gt=OuterRef("starts_at"),
+        )
+        .exclude(session_id=OuterRef("pk"))
+        .order_by("session__starts_at", "pk")
+        .values("pk")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def conflicting_booking(person_id: int, session_id: int) -> Booking | None:
+    """The person's booking that clashes with the session (``clash_with``), if any, with its
+    session and event; one query when there is none."""
+    clash = (
+        Session.objects.filter(pk=session_id)
+        .annotate(clash=clash_with(person_id))
+        .values_list("clash", flat=True)
+        .first()
+    )
+    return load_conflict(clash)
+
+
+def load_conflict(booking_id: int | None) -> Booking | None:
+    if booking_id is None:
+        return None
+    return Booking.objects.select_related("session__event").get(pk=booking_id)

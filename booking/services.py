@@ -25,7 +25,7 @@ from booking import allocation, errors, rules
 from booking.messages import session_change_messages
 from booking.models import Booking, Evaluation, EvaluationAnswer, SessionWaitlist
 from booking.payloads import booking_event, booking_event_by_id, session_event
-from booking.queries import count_of
+from booking.queries import clash_with, count_of, load_conflict
 from booking.tasks import (
     later,
     later_rows,
@@ -94,6 +94,7 @@ def book_session(
     person,
     source: str = Booking.Source.WEB,
     access_needs: str = "",
+    allow_conflict: bool = False,
     now=None,
     by=None,
 ) -> Booking:
@@ -104,8 +105,9 @@ def book_session(
     session whose programme is not published; for anyone else it raises ``SessionNotFound``, as
     for a session that does not exist. The returned booking carries
     ``waitlist_position`` (1-based, or None when confirmed). Raises a ``BookingError``
-    (session_cancelled, session_started, booking_closed, already_booked, session_full) and then
-    writes nothing.
+    (session_cancelled, session_started, booking_closed, already_booked, schedule_conflict,
+    session_full) and then writes nothing. ``schedule_conflict``: the person already holds a
+    place or waitlist place at an overlapping session, unless ``allow_conflict``.
 
     Every other booking for the session waits while this one holds the lock, so the lock is
     held for three statements (docs/performance.md): the read of everything the decision needs
@@ -125,6 +127,8 @@ def book_session(
             _check_bookable(state, now)
             if state.already_booked:
                 raise errors.AlreadyBooked()
+            if state.clash is not None and not allow_conflict:
+                raise _conflict(state.clash)
             taken, waitlisted = state.confirmed_places, state.waitlisted_places
             if rules.allocation_managed(state):
                 # Offers or quotas: first pass on places the clock has freed (offers run out,
@@ -170,7 +174,8 @@ def booking_state(session_id: int, person_id: int) -> Session | None:
     session with ``programme_published``, ``confirmed_places`` (counted: confirmed places and
     live offers, which hold a place too),
     ``waitlisted_places`` (``SessionWaitlist``, kept by the database) and ``already_booked``
-    (the person's active booking, by the unique index). A check that needs the person's other
+    (the person's active booking, by the unique index) and ``clash`` (their booking at an
+    overlapping session, ``booking.queries.clash_with``). A check that needs the person's other
     bookings or more counts belongs in that read as one more annotation (``_BOOKING_STATE``),
     not in a statement of its own: every statement here is a round trip that every other
     booking for the session waits for. SQLite needs no lock statement: its transactions begin
@@ -202,6 +207,8 @@ _BOOKING_STATE = PreparedQuery(
             already_booked=Exists(
                 Booking.objects.active().filter(session=OuterRef("pk"), person=person)
             ),
+            # The person's booking at an overlapping session (the schedule-conflict rule).
+            clash=clash_with(person),
         )
     )
 )
@@ -636,6 +643,15 @@ def _check_bookable(session: Session, now) -> None:
     refusal = REFUSALS.get(rules.booking_state(session, now))
     if refusal is not None:
         raise refusal()
+
+
+def _conflict(booking_id: int) -> errors.ScheduleConflict:
+    clash = load_conflict(booking_id)
+    return errors.ScheduleConflict(
+        f"You are already booked on {clash.session.event.title} at an overlapping time "
+        f"({clash.session.when_text}). Book again with allow_conflict to book anyway.",
+        conflicting=clash,
+    )
 
 
 def _set_capacity(session: Session, capacity: int) -> int:

@@ -198,7 +198,9 @@ def test_throttled_booking_says_when_to_retry(api, person, settings):
         },
     }
     client = api(person)
-    sessions = factories.SessionFactory.create_batch(3)
+    sessions = [
+        factories.SessionFactory(starts_at=factories.next_week_at(hour)) for hour in (9, 12, 15)
+    ]
     assert [post_booking(client, s).status_code for s in sessions[:2]] == [201, 201]
 
     response = post_booking(client, sessions[2])

@@ -11,6 +11,7 @@ from notifications.kinds import Kind
 from notifications.models import Notification
 from tests.conftest import BOOKED_ON
 from tests.factories import UserFactory
+from webhooks.subscriptions import subscribed_types
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +20,7 @@ def test_book_session_enqueues_the_message_and_renders_nothing(
     tasks_stored, week_session, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
     person = UserFactory()
+    subscribed_types()  # webhooks: which event types are wanted is cached (none here)
 
     # savepoint, (the lock on PostgreSQL), the read, the booking, release; nothing after commit
     # with the dummy backend (which keeps its task in memory, so no task row is written)

@@ -9,7 +9,13 @@ from accounts.models import User
 from booking import services
 from booking.models import Booking
 from tests.e2e.helpers import sign_in, sign_in_link_from_outbox
-from tests.factories import EventFactory, ProgrammeFactory, SessionFactory, UserFactory
+from tests.factories import (
+    EventFactory,
+    ProgrammeFactory,
+    SessionFactory,
+    UserFactory,
+    next_week_at,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,8 +33,10 @@ def catalogue():
     open_session = SessionFactory(
         event=EventFactory(title="Spotting cumulative harm", programme=week), capacity=5
     )
-    full_session = SessionFactory(
-        event=EventFactory(title="Hearing the voice of the child", programme=week), capacity=1
+    full_session = SessionFactory(  # in the afternoon: booking both is no clash
+        event=EventFactory(title="Hearing the voice of the child", programme=week),
+        capacity=1,
+        starts_at=next_week_at(15),
     )
     holder = UserFactory(full_name="Casey Holder")
     services.book_session(full_session, person=holder)

@@ -13,3 +13,5 @@ class BookingForm(forms.Form):
         widget=forms.Textarea,
         error_messages={"max_length": "Access needs must be 1,000 characters or fewer"},
     )
+    # Set by the "Book anyway" button after the site warned of a clash with another booking.
+    allow_conflict = forms.BooleanField(required=False, widget=forms.HiddenInput)

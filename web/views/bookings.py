@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.services import needs_profile
 from booking import rules, services
-from booking.errors import AlreadyBooked, AlreadyCancelled
+from booking.errors import AlreadyBooked, AlreadyCancelled, ScheduleConflict
 from booking.models import Booking
 from booking.offer_links import booking_for_offer_token
 from booking.queries import active_booking, bookings_for, waitlist_position, with_waitlist_position
@@ -63,6 +63,20 @@ def book(request, pk: int):
             person=request.user,
             source=Booking.Source.WEB,
             access_needs=form.cleaned_data["access_needs"],
+            allow_conflict=form.cleaned_data["allow_conflict"],
+        )
+    except ScheduleConflict as clash:
+        # Ask first: the same form again, with "Book anyway" and the other booking named.
+        return render(
+            request,
+            "booking/conflict.html",
+            {
+                "session": session,
+                "form": form,
+                "conflicting": clash.conflicting,
+                "nav": "sessions",
+            },
+            status=409,
         )
     except AlreadyBooked:
         existing = active_booking(session, request.user)

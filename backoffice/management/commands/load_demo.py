@@ -551,6 +551,8 @@ class Command(BaseCommand):
                         person=person,
                         source=Booking.Source.WEB,
                         access_needs=self.access_needs(),
+                        # Demo people are drawn at random: a clash is theirs to accept.
+                        allow_conflict=True,
                         now=booked_at + timedelta(minutes=offset),
                     )
                 )
