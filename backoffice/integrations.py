@@ -1,17 +1,16 @@
-"""Coordinators' integration pages: webhook endpoints with their recent deliveries.
+"""Coordinators' integration pages in the Manage area: webhook endpoints with their recent
+deliveries (anyone else gets a 404, as for every Manage page).
 
 Each POST calls one webhooks service and redirects; a new endpoint's secret is shown once, on
 the page the redirect lands on, and then only its existence.
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.rules import is_coordinator
 from backoffice.forms import WebhookForm
+from backoffice.manage.views import coordinator_page
 from common.errors import DomainError
 from webhooks import services as webhook_services
 from webhooks.models import Attempt, Endpoint
@@ -20,15 +19,9 @@ RECENT_ATTEMPTS = 10
 SHOW_ONCE = "webhooks:new-secret"  # the session key that holds a new secret until shown
 
 
-def _coordinators_only(request) -> None:
-    if not is_coordinator(request.user):
-        raise PermissionDenied
-
-
-@login_required
+@coordinator_page
 @require_http_methods(["GET", "POST"])
 def webhooks(request):
-    _coordinators_only(request)
     form = WebhookForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -44,7 +37,7 @@ def webhooks(request):
             else:
                 request.session[SHOW_ONCE] = {"id": endpoint.pk, "secret": endpoint.secret}
                 messages.success(request, f"Webhook endpoint added: {endpoint.url}")
-                return redirect("staff:webhooks")
+                return redirect("manage:webhooks")
         status = 400
     new_secret = request.session.pop(SHOW_ONCE, None)
     endpoints = Endpoint.objects.order_by("created_at", "id")
@@ -59,27 +52,25 @@ def webhooks(request):
     rows = [(endpoint, attempts[endpoint.pk]) for endpoint in endpoints]
     return render(
         request,
-        "staff/webhooks.html",
-        {"form": form, "rows": rows, "new_secret": new_secret, "nav": "webhooks"},
+        "manage/webhooks.html",
+        {"form": form, "rows": rows, "new_secret": new_secret, "nav": "manage"},
         status=status,
     )
 
 
-@login_required
+@coordinator_page
 @require_POST
 def delete_webhook(request, pk: int):
-    _coordinators_only(request)
     endpoint = get_object_or_404(Endpoint, pk=pk)
     webhook_services.delete_endpoint(endpoint, by=request.user)
     messages.success(request, f"Webhook endpoint removed: {endpoint.url}")
-    return redirect("staff:webhooks")
+    return redirect("manage:webhooks")
 
 
-@login_required
+@coordinator_page
 @require_POST
 def enable_webhook(request, pk: int):
-    _coordinators_only(request)
     endpoint = get_object_or_404(Endpoint, pk=pk)
     webhook_services.enable_endpoint(endpoint, by=request.user)
     messages.success(request, f"Webhook endpoint switched on again: {endpoint.url}")
-    return redirect("staff:webhooks")
+    return redirect("manage:webhooks")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backoffice import integrations, views
+from backoffice import views
 
 app_name = "staff"
 
@@ -30,7 +30,4 @@ urlpatterns = [
     path("reports/evaluations/", views.evaluation_summaries, name="evaluation_summaries"),
     path("reports/refreshers/", views.refreshers, name="refreshers"),
     path("reports/report.csv", views.reports_csv, name="reports_csv"),
-    path("manage/webhooks/", integrations.webhooks, name="webhooks"),
-    path("manage/webhooks/<int:pk>/delete/", integrations.delete_webhook, name="delete_webhook"),
-    path("manage/webhooks/<int:pk>/enable/", integrations.enable_webhook, name="enable_webhook"),
 ]

@@ -42,7 +42,7 @@ def disabled_content(endpoint: Endpoint, user):
         "kind": Kind.WEBHOOK_DISABLED,
         "name": user.full_name or "there",
         "endpoint": endpoint,
-        "manage_url": absolute_url(reverse("staff:webhooks")),
+        "manage_url": absolute_url(reverse("manage:webhooks")),
     }
     subject = f"Webhook endpoint switched off: {endpoint.url}"
     return render_message(Kind.WEBHOOK_DISABLED, context, subject=subject)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from backoffice import integrations
 from backoffice.manage import views
 
 app_name = "manage"
@@ -35,4 +36,7 @@ urlpatterns = [
     path("bookings/<int:pk>/transfer/", views.booking_transfer, name="booking_transfer"),
     path("bookings/<int:pk>/cancel/", views.booking_cancel, name="booking_cancel"),
     path("bookings/<int:pk>/excuse/", views.booking_excuse, name="booking_excuse"),
+    path("webhooks/", integrations.webhooks, name="webhooks"),
+    path("webhooks/<int:pk>/delete/", integrations.delete_webhook, name="delete_webhook"),
+    path("webhooks/<int:pk>/enable/", integrations.enable_webhook, name="enable_webhook"),
 ]

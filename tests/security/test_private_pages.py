@@ -1,6 +1,8 @@
 """No cache keeps personal data: every page answered to a signed-in person is no-store, and
 web bookings are rate limited per person (issue 21)."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
@@ -9,7 +11,7 @@ from booking.models import Booking
 from booking.offer_links import offer_token
 from booking.services import book_session, cancel_booking
 from events.models import Session
-from tests.factories import SessionFactory, UserFactory
+from tests.factories import SessionFactory, UserFactory, next_week_at
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +95,11 @@ def test_anonymous_catalogue_pages_stay_cacheable(client, session):
 def test_web_bookings_are_rate_limited_per_person(client, settings):
     settings.WEB_BOOKINGS_PER_PERSON = 3
     person, other = UserFactory(), UserFactory()
-    sessions = SessionFactory.create_batch(5, capacity=10)
+    # A day apart: booking them all is no schedule clash.
+    sessions = [
+        SessionFactory(capacity=10, starts_at=next_week_at() + timedelta(days=day))
+        for day in range(5)
+    ]
     client.force_login(person)
 
     statuses = [client.post(f"/sessions/{s.pk}/book/", {}).status_code for s in sessions]
