@@ -20,6 +20,7 @@ from tests.factories import (
     ThemeFactory,
     UserFactory,
     VenueFactory,
+    next_week_at,
 )
 
 pytestmark = [
@@ -53,7 +54,11 @@ def world(person):
         join_url="https://meet.example.org/room",
         capacity=3,
     )
-    full = SessionFactory(event=EventFactory(title="Full course", programme=programme), capacity=1)
+    full = SessionFactory(  # in the afternoon: no clash with the online session
+        event=EventFactory(title="Full course", programme=programme),
+        capacity=1,
+        starts_at=next_week_at(15),
+    )
     services.book_session(full, person=UserFactory())
     confirmed = services.book_session(online, person=person)
     waiting = services.book_session(full, person=person)
