@@ -17,7 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booking.models import Booking
-from booking.queries import sessions_with_availability, waitlist_position
+from booking.queries import (
+    sector_quotas_with_counts,
+    sessions_with_availability,
+    waitlist_position,
+)
 from booking.rules import availability
 from events.calendar import session_url
 from events.models import Event, Session
@@ -53,6 +57,7 @@ def booking_data(booking: Booking, *, event: Event | None = None) -> dict:
         "ends_at": iso(session.ends_at),
         "person": booking.person_id,
         "status": booking.status,
+        "offer_expires_at": iso(booking.offer_expires_at),
         "waitlist_position": position if booking.status == Booking.Status.WAITLISTED else None,
         "attendance": booking.attendance,
         "late_cancellation": booking.late_cancellation,
@@ -99,9 +104,14 @@ def session_data(session_id: int, *, now=None) -> dict:
         "location": session.location_text,
         "capacity": session.capacity,
         "confirmed_count": session.confirmed_count,
+        "offered_count": session.offered_count,
         "places_left": session.places_left,
         "waitlist_length": session.waitlist_length,
         "waitlist_enabled": session.waitlist_enabled,
+        "promotion": session.promotion,
+        "offer_hours": session.offer_hours,
+        "sector_quotas": sector_quotas_with_counts(session),
+        "quota_release_at": iso(session.quotas_release_at),
         "status": session.status,
         "cancellation_reason": session.cancellation_reason,
         "booking_open": availability(session, now).booking_open,
