@@ -772,8 +772,6 @@ def transfer_booking(booking: Booking, *, to_person, by, now=None) -> Booking:
             created_at=now,
             confirmed_at=now if confirmed else None,
             waitlisted_at=booking.waitlisted_at,
-            # An offered place passes on with the time left to answer it.
-            offer_expires_at=booking.offer_expires_at if booking.status == "offered" else None,
             source=Booking.Source.ADMIN,
         )
         booking.status = Booking.Status.CANCELLED
@@ -811,13 +809,11 @@ def transfer_booking(booking: Booking, *, to_person, by, now=None) -> Booking:
 
 PLACE_WORDS = {
     Booking.Status.CONFIRMED: "place",
-    Booking.Status.OFFERED: "offered place",
     Booking.Status.WAITLISTED: "waitlist place",
 }
 # What the colleague who receives a place is told, by the place's standing.
 TRANSFERRED_KINDS = {
     Booking.Status.CONFIRMED: Kind.BOOKING_CONFIRMED,
-    Booking.Status.OFFERED: Kind.BOOKING_OFFERED,
     Booking.Status.WAITLISTED: Kind.BOOKING_WAITLISTED,
 }
 
