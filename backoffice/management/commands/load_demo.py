@@ -113,6 +113,8 @@ class DemoSession:
     venue: str | None
     capacity: int
     fill: float  # share of capacity booked; above 1 means a waitlist
+    # Fair allocation (docs/fair-allocation.md): session fields, e.g. {"promotion": "offer"}.
+    allocation: dict | None = None
 
 
 AWARENESS_WEEK = [
@@ -120,13 +122,37 @@ AWARENESS_WEEK = [
         "awareness-voice-of-the-child",
         "Hearing the voice of the child",
         "voice-of-the-child",
-        DemoSession(date(2021, 7, 12), time(12), time(14, 30), "in_person", "county-hall", 12, 1.4),
+        DemoSession(
+            date(2021, 7, 12),
+            time(12),
+            time(14, 30),
+            "in_person",
+            "county-hall",
+            12,
+            1.4,
+            allocation={"promotion": "offer", "offer_hours": 24},
+        ),
     ),
     (
         "awareness-cumulative-harm",
         "Spotting cumulative harm",
         "risk-and-cumulative-harm",
-        DemoSession(date(2021, 7, 13), time(12), time(14, 30), "online", None, 40, 0.6),
+        DemoSession(
+            date(2021, 7, 13),
+            time(12),
+            time(14, 30),
+            "online",
+            None,
+            40,
+            0.6,
+            allocation={
+                "sector_quotas": [
+                    {"sector": "police", "places": 4},
+                    {"sector": "health", "places": 4},
+                    {"sector": "education", "places": 4},
+                ]
+            },
+        ),
     ),
     (
         "awareness-decision-making",
@@ -479,6 +505,7 @@ class Command(BaseCommand):
                 ),
                 "capacity": spec.capacity,
                 "waitlist_enabled": True,
+                **(spec.allocation or {}),
             },
         )
         session.trainers.set([trainer])
