@@ -21,7 +21,9 @@ from common.logfilters import EMAIL
 from tests.factories import UserFactory
 from tests.security.failing_tasks import fail_with_personal_data
 
-pytestmark = pytest.mark.django_db
+# The worker closes connections that are not in autocommit (as any test transaction is), which
+# on PostgreSQL ends the test's transaction: the test commits for real instead.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 ADDRESS = "zebedee.quartermaine@example.org"
 FREE_TEXT = "Zebedee needs a hearing loop in room 4"
