@@ -7,6 +7,7 @@ a cancelled place that had been confirmed gets a CANCEL. These functions read th
 are given with their session, event, venue and person loaded.
 """
 
+import dataclasses
 import functools
 import hashlib
 from collections.abc import Callable, Iterable
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from booking import rules
 from booking.calendar import invitation
+from booking.certificates import certificate_filename, certificate_for
 from booking.models import Booking
 from booking.offer_links import offer_token
 from booking.queries import refresher_candidates, waitlist_position
@@ -378,6 +380,9 @@ def booking_content(booking: Booking, *, kind: str, changes=None, reason: str = 
     return render_message(kind, context, subject=subject, calendar_method=method, calendar=ics)
 
 
+# The messages that carry the certificate of attendance as a PDF attachment.
+CARRIES_CERTIFICATE = (Kind.EVALUATION_THANKS, Kind.CERTIFICATE_AVAILABLE)
+
 AFTER_SESSION_SUBJECTS = {
     Kind.CERTIFICATE_AVAILABLE: "Your certificate of attendance: {about}",
     Kind.EVALUATION_REQUEST: "How was it? Tell us about {about}",
@@ -403,7 +408,16 @@ def after_session_content(booking: Booking, *, kind: str) -> Message:
     }
     about = f"{context['title']}, {_day(session)}"
     subject = AFTER_SESSION_SUBJECTS[kind].format(about=about, title=context["title"])
-    return render_message(kind, context, subject=subject)
+    message = render_message(kind, context, subject=subject)
+    if kind in CARRIES_CERTIFICATE and rules.certificate_unlocked(booking):
+        # The thank-you (or, where no evaluation is asked, the announcement) carries the PDF.
+        message = dataclasses.replace(
+            message,
+            attachment_name=certificate_filename(booking),
+            attachment_type="application/pdf",
+            attachment=certificate_for(booking),
+        )
+    return message
 
 
 def attendee_message_content(booking: Booking, *, subject: str, body: str) -> Message:

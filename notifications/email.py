@@ -65,6 +65,12 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
         if getattr(settings, "EMAIL_CALENDAR_ALTERNATIVE", True):
             message.attach_alternative(notification.calendar, f"text/calendar; method={method}")
         message.attach("invite.ics", notification.calendar.encode(), "application/ics")
+    if notification.attachment_name:
+        message.attach(
+            notification.attachment_name,
+            bytes(notification.attachment),
+            notification.attachment_type or "application/octet-stream",
+        )
     # Providers that track messages (anymail) report events against this id.
     message.metadata = {"notification_id": str(notification.pk)}
     message.tags = [notification.kind]

@@ -60,6 +60,11 @@ class Notification(models.Model):
     )
     calendar_sequence = models.PositiveIntegerField(null=True, blank=True)
     calendar = models.TextField(blank=True, help_text="The attached invitation (.ics).")
+    # One file sent with the message (a certificate of attendance), stored with it so that
+    # every attempt sends the same bytes.
+    attachment_name = models.CharField(max_length=200, blank=True)
+    attachment_type = models.CharField(max_length=100, blank=True)
+    attachment = models.BinaryField(blank=True, default=b"", editable=False)
     message_id = models.CharField(
         max_length=255, editable=False, help_text="Our Message-ID header, the same on every try."
     )

@@ -50,6 +50,9 @@ class Message:
     body_html: str
     calendar_method: str = ""
     calendar: str = ""
+    attachment_name: str = ""
+    attachment_type: str = ""
+    attachment: bytes = b""
 
 
 @contextlib.contextmanager
@@ -221,7 +224,16 @@ def _render_again(notification: Notification) -> bool:
     return True
 
 
-MESSAGE_FIELDS = ("subject", "body_text", "body_html", "calendar_method", "calendar")
+MESSAGE_FIELDS = (
+    "subject",
+    "body_text",
+    "body_html",
+    "calendar_method",
+    "calendar",
+    "attachment_name",
+    "attachment_type",
+    "attachment",
+)
 
 
 def _fill(notification: Notification, message: Message) -> None:

@@ -215,6 +215,7 @@ def personal_data(person: User) -> dict:
             "sent_at": _when(message.sent_at),
             "booking": message.booking_id,
             "body_text": message.body_text,
+            "attachment": message.attachment_name or None,
         }
         for message in Notification.objects.filter(user=person).order_by("created_at", "id")
     ]

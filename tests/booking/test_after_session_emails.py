@@ -3,10 +3,12 @@ server: the evaluation request when the session ends, one reminder after 3 days,
 that carries the certificate, and the refresher reminder 6 weeks before it falls due. Each is
 sent once, however many rounds run."""
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from pypdf import PdfReader
 
 from booking.models import Booking
 from booking.services import book_session, mark_attendance, submit_evaluation
@@ -144,8 +146,16 @@ def test_thanks_carries_the_certificate_once(
     [message] = smtp.messages
     text, html = parts(message)["text/plain"], parts(message)["text/html"]
     certificate_url = f"{settings.SITE_URL}/bookings/{attendee.pk}/certificate.pdf"
-    assert f"Your certificate of attendance (PDF):\r\n{certificate_url}" in text
+    assert (
+        "Your certificate of attendance is attached (PDF). You can download it again at any "
+        f"time:\r\n{certificate_url}" in text
+    )
     assert f'<a href="{certificate_url}">Download your certificate of attendance (PDF)</a>' in html
+    [attachment] = message.iter_attachments()
+    assert attachment.get_content_type() == "application/pdf"
+    pdf = PdfReader(io.BytesIO(attachment.get_content())).pages[0].extract_text()
+    assert "Sam Example" in pdf
+    assert "Certificate of attendance" in pdf
     assert "This training should be refreshed by 12 July 2022." in text
     assert Notification.objects.filter(kind="evaluation_thanks").count() == 1
 

@@ -1,7 +1,10 @@
 """Messages from the trainer and coordinator tools, end to end through a real SMTP server."""
 
+import io
+
 import pytest
 from django.conf import settings
+from pypdf import PdfReader
 
 from booking.messages import queue_messages_for
 from booking.models import Booking
@@ -72,13 +75,21 @@ def test_marking_attended_emails_the_certificate_link(
     text, html = bodies(message)
     assert "Thank you for coming to Voice of the Child on Monday 12 July 2021" in text
     assert f"training record ({settings.SITE_URL}/account/training-record/) for your CPD" in text
-    assert f"Download your certificate of attendance (PDF):\n{certificate_url}\n" in text
+    assert (
+        "Your certificate of attendance is attached (PDF). You can download it again at any "
+        f"time:\n{certificate_url}\n" in text
+    )
     assert f'<a href="{certificate_url}">Download your certificate of attendance (PDF)</a>' in html
     evaluation_url = f"{settings.SITE_URL}/bookings/{booking.pk}/evaluation/"
     assert f"It takes about 2 minutes:\n{evaluation_url}" in text
     assert f'<a href="{evaluation_url}">Evaluate the session</a>' in html
     assert "text/calendar" not in parts(message)
-    assert list(message.iter_attachments()) == []
+    [attachment] = message.iter_attachments()
+    assert attachment.get_content_type() == "application/pdf"
+    slug = week_session.event.slug
+    assert attachment.get_filename() == f"certificate-{slug}-2021-07-12.pdf"
+    pdf = PdfReader(io.BytesIO(attachment.get_content())).pages[0].extract_text()
+    assert "Sam Example" in pdf
     notification = Notification.objects.get(kind="certificate_available")
     assert (notification.status, notification.dedupe_key, notification.calendar_sequence) == (
         "sent",
