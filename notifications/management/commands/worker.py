@@ -9,7 +9,6 @@ reminders, refresher reminders, the outbox sweep), so a default install needs no
 import logging
 import os
 import threading
-import time
 
 from django.conf import settings
 from django.db import connections
@@ -32,10 +31,11 @@ def run_round() -> None:
         connections.close_all()
 
 
-def run_forever(interval: float) -> None:
-    while True:
+def run_until(stop: threading.Event, interval: float) -> None:
+    """A round now, then one every ``interval`` seconds until ``stop`` is set."""
+    while not stop.is_set():
         run_round()
-        time.sleep(interval)
+        stop.wait(interval)
 
 
 class Command(DbWorkerCommand):
@@ -59,8 +59,17 @@ class Command(DbWorkerCommand):
         if interval is None:
             interval = settings.PERIODIC_JOBS_INTERVAL
         in_reloaded_child = os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"
+        stop, rounds = threading.Event(), None
         if interval > 0 and not options["batch"] and (not options["reload"] or in_reloaded_child):
-            threading.Thread(
-                target=run_forever, args=(interval,), name="periodic-jobs", daemon=True
-            ).start()
-        return super().handle(*args, **options)
+            rounds = threading.Thread(
+                target=run_until, args=(stop, interval), name="periodic-jobs", daemon=True
+            )
+            rounds.start()
+        try:
+            return super().handle(*args, **options)
+        finally:
+            # The rounds stop with the worker (--max-tasks, a signal): a round in progress
+            # finishes, and none outlives the worker.
+            stop.set()
+            if rounds is not None:
+                rounds.join(timeout=60)
