@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0004_offer_message_kinds'),
+        ('notifications', '0005_workflow_and_webhook_kinds'),
     ]
 
     operations = [
