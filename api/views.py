@@ -360,9 +360,7 @@ class SessionBookingsView(ApiView):
             source=Booking.Source.API,
             **fields,
         )
-        return Response(
-            serializers.BookingCreatedSerializer(booking).data, status=status.HTTP_201_CREATED
-        )
+        return Response(serializers.booking_created(booking), status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

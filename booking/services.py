@@ -193,6 +193,19 @@ _BOOKING_STATE = PreparedQuery(
     lambda session, person: (
         Session.objects.filter(pk=session)
         .order_by()
+        # What the rules read (booking.rules.booking_state, waitlist_has_room), not the notes
+        # and texts: every column is work for the driver while the lock is held.
+        .only(
+            "event",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "waitlist_enabled",
+            "waitlist_limit",
+            "booking_opens_at",
+            "booking_closes_at",
+            "status",
+        )
         .annotate(
             programme_published=F("event__programme__published"),
             confirmed_places=count_of(

@@ -9,6 +9,7 @@ queryset as the one statement of what is read; only the building is done once.
 
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import AutoField, BigAutoField, Model, QuerySet, SmallAutoField
@@ -39,24 +40,32 @@ class PreparedQuery:
     def first(self, *params, using: str = DEFAULT_DB_ALIAS, **named) -> Model | None:
         if using not in self.compiled:
             self.compiled[using] = self._compile(using)
-        model, sql, slots, converters = self.compiled[using]
+        compiled = self.compiled[using]
         if self.names:
             if params or set(named) != set(self.names):
                 raise TypeError(f"this query takes the parameters {', '.join(self.names)}")
-            params = [named[name] if name is not None else value for name, value in slots]
-        elif len(params) != len(slots):
-            raise TypeError(f"this query takes {len(slots)} parameters, not {len(params)}")
-        instance = next(iter(model._default_manager.raw(sql, params, using=using)), None)
-        if instance is not None:
-            connection = connections[using]
-            for name, (functions, expression) in converters.items():
-                value = getattr(instance, name)
-                for convert in functions:
-                    value = convert(value, expression, connection)
-                setattr(instance, name, value)
+            params = [named[name] if name is not None else value for name, value in compiled.slots]
+        elif len(params) != len(compiled.slots):
+            raise TypeError(f"this query takes {len(compiled.slots)} parameters, not {len(params)}")
+        connection = connections[using]
+        # The cursor, not QuerySet.raw(): a raw query asks the driver to describe every column
+        # and builds its converters again on each run; here both were done once, below.
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        row = list(row)
+        for position, (functions, expression) in compiled.converters:
+            for convert in functions:
+                row[position] = convert(row[position], expression, connection)
+        start, end = compiled.fields
+        instance = compiled.model.from_db(using, compiled.attnames, row[start:end])
+        for name, position in compiled.annotations:
+            setattr(instance, name, row[position])
         return instance
 
-    def _compile(self, using: str) -> tuple:
+    def _compile(self, using: str) -> "_Compiled":
         stand_ins = {name: _STAND_IN_BASE - n for n, name in enumerate(self.names)}
         queryset = self.build(**stand_ins)
         compiler = queryset.query.get_compiler(using)
@@ -69,15 +78,29 @@ class PreparedQuery:
         ]
         if self.names and {name for name, _ in slots if name} != set(self.names):
             raise ValueError("every named parameter must appear in the query")
-        # A raw query converts the model's own columns; annotations come back as the driver
-        # gives them (on SQLite a date is text), so their converters are kept here.
-        converters = {}
-        for expression, _, alias in compiler.select:
-            if alias in queryset.query.annotations:
-                found = compiler.get_converters([expression])
-                if found:
-                    converters[alias] = found[0]
-        return queryset.model, sql, slots, converters
+        # What ModelIterable does for each row, worked out once: where the model's columns
+        # are, which attributes they fill, where each annotation is, and the converters (on
+        # SQLite a date comes back as text).
+        select_fields = compiler.klass_info["select_fields"]
+        start, end = select_fields[0], select_fields[-1] + 1
+        attnames = [column[0].target.attname for column in compiler.select[start:end]]
+        expressions = [column[0] for column in compiler.select]
+        converters = list(compiler.get_converters(expressions).items())
+        annotations = list(compiler.annotation_col_map.items())
+        return _Compiled(
+            queryset.model, sql, slots, converters, (start, end), attnames, annotations
+        )
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    model: type[Model]
+    sql: str
+    slots: list[tuple[str | None, object]]
+    converters: list[tuple[int, tuple[list, object]]]
+    fields: tuple[int, int]
+    attnames: list[str]
+    annotations: list[tuple[str, int]]
 
 
 _AUTO_FIELDS = (AutoField, BigAutoField, SmallAutoField)
@@ -86,10 +109,12 @@ _AUTO_FIELDS = (AutoField, BigAutoField, SmallAutoField)
 def insert_together(*rows: Model, using: str = DEFAULT_DB_ALIAS) -> None:
     """INSERT new model instances, on PostgreSQL in one statement, elsewhere one each.
 
-    One statement is one round trip: ``WITH r1 AS (INSERT ...), r2 AS (INSERT ...) INSERT ...
+    One statement is one round trip: ``WITH r0 AS (INSERT ...), r1 AS (INSERT ...) INSERT ...
     RETURNING id``. PostgreSQL runs every INSERT of a statement to completion, all or none.
     Only the last row may take its primary key from the database (it is set on the instance);
     the others must carry theirs. As with ``bulk_create``, no ``save()`` and no model signals.
+    The statement is built once per combination of models; each call only converts the values
+    (``pre_save``, then ``get_db_prep_save``, as the ORM's INSERT does).
     """
     if not rows:
         return
@@ -98,28 +123,46 @@ def insert_together(*rows: Model, using: str = DEFAULT_DB_ALIAS) -> None:
         for row in rows:
             row.save(force_insert=True, using=using)
         return
-    statements, all_params = [], []
-    for index, row in enumerate(rows):
-        meta = row._meta
-        auto_pk = isinstance(meta.pk, _AUTO_FIELDS) and row.pk is None
-        if auto_pk and index != len(rows) - 1:
-            raise ValueError("only the last row may take its primary key from the database")
-        fields = [f for f in meta.local_concrete_fields if not (auto_pk and f.primary_key)]
-        query = InsertQuery(row.__class__)
-        query.insert_values(fields, [row], raw=False)
-        compiler = query.get_compiler(using=using)
-        if auto_pk:
-            compiler.returning_fields = [meta.pk]
-        [(sql, params)] = compiler.as_sql()
-        statements.append(sql)
-        all_params.extend(params)
-    *first, last = statements
-    sql = "WITH " + ", ".join(f"r{n} AS ({s})" for n, s in enumerate(first)) + " " + last
+    auto = [isinstance(row._meta.pk, _AUTO_FIELDS) and row.pk is None for row in rows]
+    if any(auto[:-1]):
+        raise ValueError("only the last row may take its primary key from the database")
+    key = (using, tuple(type(row) for row in rows), auto[-1])
+    if key not in _INSERTS:
+        _INSERTS[key] = _compile_insert(rows, auto, using)
+    sql, fields = _INSERTS[key]
+    params = []
+    for row, row_fields in zip(rows, fields, strict=True):
+        for field in row_fields:
+            value = field.pre_save(row, True)
+            if hasattr(value, "resolve_expression"):
+                raise TypeError(f"{field.name}: insert_together takes values, not expressions")
+            params.append(field.get_db_prep_save(value, connection=connection))
     with connection.cursor() as cursor:
-        cursor.execute(sql, all_params)
-        returned = cursor.fetchone() if cursor.description else None
+        cursor.execute(sql, params)
+        returned = cursor.fetchone() if auto[-1] else None
     if returned is not None:
         rows[-1].pk = returned[0]
     for row in rows:
         row._state.adding = False
         row._state.db = using
+
+
+_INSERTS: dict[tuple, tuple[str, list[list]]] = {}
+
+
+def _compile_insert(rows, auto: list[bool], using: str) -> tuple[str, list[list]]:
+    statements, fields = [], []
+    for row, auto_pk in zip(rows, auto, strict=True):
+        meta = row._meta
+        row_fields = [f for f in meta.local_concrete_fields if not (auto_pk and f.primary_key)]
+        query = InsertQuery(row.__class__)
+        query.insert_values(row_fields, [row], raw=False)
+        compiler = query.get_compiler(using=using)
+        if auto_pk:
+            compiler.returning_fields = [meta.pk]
+        [(sql, _)] = compiler.as_sql()
+        statements.append(sql)
+        fields.append(row_fields)
+    *first, last = statements
+    sql = "WITH " + ", ".join(f"r{n} AS ({s})" for n, s in enumerate(first)) + " " + last
+    return sql, fields

@@ -200,7 +200,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Off: a health check is a hidden "SELECT 1" round trip at the start of every request
+    # (Django runs it on the driver's cursor, outside the queries it counts), a seventh
+    # statement per booking. Without it, the first request on a connection the database has
+    # dropped answers 503 with Retry-After (DatabaseUnavailableMiddleware; nothing was
+    # changed, so clients retry) and the next one reconnects (docs/performance.md).
+    DATABASES["default"].setdefault(
+        "CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=False)
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
