@@ -26,6 +26,7 @@ class BenchConfig:
     workers: int = 3
     threads: int = 2
     people: int = 60_000
+    pgbench_people: int = 200_000
     spread_sessions: int = 1_000
     capacity: int = 100
     feed_clients: int = 8
@@ -36,6 +37,7 @@ class BenchConfig:
     modes: tuple[str, ...] = ("hot", "spread")
     reads: bool = True
     allow_drop: bool = False
+    minimal_protocol: str = "simple"
 
     @classmethod
     def from_env(cls, environ=None) -> "BenchConfig":
@@ -50,6 +52,7 @@ class BenchConfig:
             workers=int(env.get("BENCH_WORKERS") or production_gunicorn()["workers"]),
             threads=int(env.get("BENCH_THREADS") or production_gunicorn()["threads"]),
             people=int(env.get("BENCH_PEOPLE", "60000")),
+            pgbench_people=int(env.get("BENCH_PGBENCH_PEOPLE", "200000")),
             spread_sessions=int(env.get("BENCH_SESSIONS", "1000")),
             feed_clients=int(env.get("BENCH_FEED_CLIENTS", "8")),
             feed_duration=float(env.get("BENCH_FEED_DURATION", str(max(duration / 2, 1)))),
@@ -57,6 +60,9 @@ class BenchConfig:
             modes=tuple(m for m in env.get("BENCH_MODES", "hot,spread").split(",") if m),
             reads=env.get("BENCH_READS", "1") == "1",
             allow_drop=env.get("BENCH_ALLOW_DROP", "") == "1",
+            # The minimal job as the issue measured it: pgbench's default protocol, each
+            # statement parsed and planned. "prepared" gives the job the planning Convene saves.
+            minimal_protocol=env.get("BENCH_MINIMAL_PROTOCOL", "simple"),
         )
 
     @property

@@ -153,3 +153,25 @@ def create_people(count: int, *, batch_size: int = 5000) -> list[Person]:
             )
             people.extend(Person(user.pk, raw) for user, raw in zip(users, raws, strict=True))
     return people
+
+
+def create_plain_people(count: int, *, batch_size: int = 10000) -> list[int]:
+    """Bulk-create ``count`` people without tokens (pgbench books them; HTTP never does)."""
+    from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+    from django.db import transaction
+
+    from accounts.models import User
+
+    ids: list[int] = []
+    with transaction.atomic():
+        for first in range(0, count, batch_size):
+            users = User.objects.bulk_create(
+                User(
+                    email=f"bench.pgbench{n}@example.org",
+                    full_name=f"Bench pgbench {n}",
+                    password=UNUSABLE_PASSWORD_PREFIX + "bench",
+                )
+                for n in range(first, min(first + batch_size, count))
+            )
+            ids.extend(user.pk for user in users)
+    return ids

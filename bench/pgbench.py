@@ -3,7 +3,8 @@
 The script is built from the SQL that ``booking.services.book_session`` really sends (captured
 from one booking made in-process), with the session and person turned into pgbench variables,
 so it follows the booking code when that changes. Only the decision the Python code makes
-(confirmed or waitlisted) moves into the INSERT as a CASE on the count just read.
+(confirmed or waitlisted) moves into the INSERT as a CASE on the places just read. pgbench
+prepares the statements, as Convene does (``--protocol=prepared``).
 """
 
 import re
@@ -21,8 +22,12 @@ from bench.load import nearest_rank
 
 PLACEHOLDER = re.compile(r"%s|%%")
 INSERT_COLUMNS = re.compile(r'INSERT INTO "booking_booking" \((?P<columns>[^)]*)\) VALUES \(')
-# What the decision between a confirmed and a waitlist place reads, as pgbench variables.
-DECISION = ":confirmed_places < :capacity"
+# What the decision between a confirmed and a waitlist place reads, as pgbench variables (typed:
+# with --protocol=prepared they are parameters, which PostgreSQL would compare as text).
+DECISION = ":confirmed_places::int < :capacity::int"
+# Convene prepares its booking statements on the server (common.sql.planned_cursor); pgbench
+# replays them the same way.
+PROTOCOL = "prepared"
 # A version 7 UUID (time first, as common.ids makes them): sorted like Convene's own ids, so
 # pgbench pays the same index costs.
 TIME_ORDERED_UUID = (
@@ -204,6 +209,7 @@ def run_pgbench(
     duration: float,
     variables: dict[str, int],
     threads: int,
+    protocol: str = PROTOCOL,
 ) -> PgbenchResult:
     """Run ``script`` for ``duration`` seconds at ``clients`` connections; bounded by a timeout."""
     conn = connect_kwargs(database_url)
@@ -216,7 +222,7 @@ def run_pgbench(
         command = [
             pgbench,
             "--no-vacuum",
-            "--protocol=simple",
+            f"--protocol={protocol}",
             f"--client={clients}",
             f"--jobs={max(1, min(clients, threads))}",
             f"--time={max(1, round(duration))}",

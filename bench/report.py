@@ -115,9 +115,11 @@ def table(results: dict) -> str:
         f"{results['machine']['load_average_at_start'][0]:.1f} at start, "
         f"{results['machine'].get('load_average_at_end', ['?'])[0]} at end"
     )
+    protocols = config.get("pgbench_protocol", {})
     lines.append(
         "own SQL / minimal: pgbench transactions a second replaying Convene's booking SQL / the "
-        "minimal whole job (lock, count, booking, outbox row, commit) at the same level"
+        "minimal whole job (lock, count, booking, outbox row, commit) at the same level "
+        f"(protocol {protocols.get('own_sql', '?')} / {protocols.get('minimal_job', '?')})"
     )
     lines.append(
         "http/own, http/min: Convene's bookings a second over HTTP against each; own/min: the "

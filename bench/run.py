@@ -19,9 +19,21 @@ from datetime import UTC, datetime
 
 from bench import minimal, report
 from bench.config import BASE_DIR, RESULTS_DIR, BenchConfig
-from bench.database import create_catalogue, create_people, create_sessions, recreate_database
+from bench.database import (
+    create_catalogue,
+    create_people,
+    create_plain_people,
+    create_sessions,
+    recreate_database,
+)
 from bench.load import Request, run_phase
-from bench.pgbench import capture_booking_sql, find_pgbench, run_pgbench, script_from_sql
+from bench.pgbench import (
+    PROTOCOL,
+    capture_booking_sql,
+    find_pgbench,
+    run_pgbench,
+    script_from_sql,
+)
 from bench.server import Gunicorn, postgres_cpu
 
 BOOKING_PATH = "/api/v1/sessions/{id}/bookings/"
@@ -77,6 +89,7 @@ def main() -> int:
             "spread_sessions": config.spread_sessions,
             "capacity": config.capacity,
             "keepalive_s": config.keepalive,
+            "pgbench_protocol": {"own_sql": PROTOCOL, "minimal_job": config.minimal_protocol},
         },
     }
     env = server_environment(config)
@@ -260,7 +273,7 @@ def booking_phase(url, config, people: PeopleCursor, sessions, *, clients, warmu
 def pgbench_phase(pgbench, config, data, mode, level, clients) -> dict:
     """Replay the booking transaction; every level gets its own people-session pairs."""
     sessions = [data["pg_hot"][level]] if mode == "hot" else data["pg_spread"]
-    span = len(sessions) * len(data["people"]) // max(1, len(config.clients))
+    span = len(sessions) * data["pg_people"] // max(1, len(config.clients))
     outcome = run_pgbench(
         pgbench,
         config.database_url,
@@ -272,7 +285,7 @@ def pgbench_phase(pgbench, config, data, mode, level, clients) -> dict:
             "first_session": sessions[0],
             "sessions": len(sessions),
             "first_person": data["people"][0].id,
-            "people": len(data["people"]),
+            "people": data["pg_people"],
             "capacity": config.capacity,
             "offset": 0 if mode == "hot" else level * span,
         },
@@ -285,11 +298,12 @@ def pgbench_phase(pgbench, config, data, mode, level, clients) -> dict:
 def minimal_phase(pgbench, config, data, mode, level, clients) -> dict:
     """The minimal whole job at the same level, on its own sessions (bench/minimal.py)."""
     sessions = [data["minimal"]["hot"][level]] if mode == "hot" else data["minimal"]["spread"]
-    span = len(sessions) * len(data["people"]) // max(1, len(config.clients))
+    span = len(sessions) * data["pg_people"] // max(1, len(config.clients))
     outcome = run_pgbench(
         pgbench,
         config.database_url,
         minimal.SCRIPT,
+        protocol=config.minimal_protocol,
         clients=clients,
         duration=config.duration,
         threads=os.cpu_count() or 2,
@@ -297,7 +311,7 @@ def minimal_phase(pgbench, config, data, mode, level, clients) -> dict:
             "first_session": sessions[0],
             "sessions": len(sessions),
             "first_person": data["people"][0].id,
-            "people": len(data["people"]),
+            "people": data["pg_people"],
             "capacity": config.capacity,
             "offset": 0 if mode == "hot" else level * span,
         },
@@ -362,7 +376,10 @@ def seed(config: BenchConfig, results: dict) -> dict:
     step("data", f"{config.people} people with API tokens")
     started = time.monotonic()
     people = create_people(config.people)
-    ids = [person.id for person in people]
+    # pgbench books faster than HTTP and needs a different person for every transaction of a
+    # level on one hot session: more people, without tokens, right after these.
+    extra = create_plain_people(max(0, config.pgbench_people - config.people))
+    ids = [person.id for person in people] + extra
     assert ids == list(range(ids[0], ids[0] + len(ids))), "people ids must be contiguous"
     results["seed_people_s"] = round(time.monotonic() - started, 1)
 
@@ -380,6 +397,7 @@ def seed(config: BenchConfig, results: dict) -> dict:
 
     data = {
         "people": people,
+        "pg_people": len(ids),
         "hot": listed(levels),
         "warmup": listed(1)[0],
         "pg_hot": unlisted(levels),

@@ -7,6 +7,7 @@ the session waits on, cost 1.5 ms to build (docs/performance.md). A ``PreparedQu
 queryset as the one statement of what is read; only the building is done once.
 """
 
+import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ class PreparedQuery:
         connection = connections[using]
         # The cursor, not QuerySet.raw(): a raw query asks the driver to describe every column
         # and builds its converters again on each run; here both were done once, below.
-        with connection.cursor() as cursor:
+        with planned_cursor(connection) as cursor:
             cursor.execute(compiled.sql, params)
             row = cursor.fetchone()
         if row is None:
@@ -103,6 +104,50 @@ class _Compiled:
     annotations: list[tuple[str, int]]
 
 
+def planned_cursor(connection):
+    """A cursor whose statements PostgreSQL parses and plans once per connection.
+
+    Django binds parameters in the client, so PostgreSQL parses and plans every statement
+    afresh: for the booking transaction that was more than half of the database's CPU per
+    booking, spent while the session row is locked (docs/performance.md). On PostgreSQL this
+    cursor binds on the server and prepares each statement (psycopg names and caches it per
+    connection), so a repeated statement costs only its execution. It is Django's own
+    server-binding cursor, wrapped as ``connection.cursor()`` wraps any cursor, so queries are
+    counted, logged and wrapped as usual. Elsewhere it is ``connection.cursor()``.
+    """
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    cursor_class, logged_class = _planned_classes()
+    with connection.wrap_database_errors:
+        cursor = cursor_class(connection.connection)
+        connection.validate_thread_sharing()
+        if connection.queries_logged:
+            return logged_class(cursor, connection)
+        return connection.make_cursor(cursor)
+
+
+@functools.cache
+def _planned_classes():
+    from django.db.backends.postgresql.base import CursorDebugWrapper, ServerBindingCursor
+    from django.db.backends.utils import CursorWrapper
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    class LoggedCursor(CursorDebugWrapper):
+        # Django logs what the driver says it sent, which for a prepared statement is not
+        # the SQL; log the statement with its values written in, as for any other query.
+        def execute(self, sql, params=None):
+            logged = self.db.ops.compose_sql(sql, params) if params else sql
+            with self.debug_sql(logged):
+                return CursorWrapper.execute(self, sql, params)
+
+    return PreparingCursor, LoggedCursor
+
+
 _AUTO_FIELDS = (AutoField, BigAutoField, SmallAutoField)
 
 
@@ -137,7 +182,7 @@ def insert_together(*rows: Model, using: str = DEFAULT_DB_ALIAS) -> None:
             if hasattr(value, "resolve_expression"):
                 raise TypeError(f"{field.name}: insert_together takes values, not expressions")
             params.append(field.get_db_prep_save(value, connection=connection))
-    with connection.cursor() as cursor:
+    with planned_cursor(connection) as cursor:
         cursor.execute(sql, params)
         returned = cursor.fetchone() if auto[-1] else None
     if returned is not None:

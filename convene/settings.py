@@ -208,6 +208,13 @@ else:
     DATABASES["default"].setdefault(
         "CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=False)
     )
+    # The booking path prepares its statements on the server (common.sql.planned_cursor), so
+    # PostgreSQL plans them once per connection; psycopg prepares only with a threshold set.
+    # Django's own queries bind in the client and are never prepared, whatever this says.
+    # DATABASE_PREPARED_STATEMENTS=false behind a pooler in transaction mode that cannot keep
+    # prepared statements (PgBouncer before 1.21).
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 1_000_000)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

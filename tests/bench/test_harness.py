@@ -68,7 +68,7 @@ def test_script_from_sql_replays_every_statement_with_variables():
     assert 'U0."status" = \'confirmed\') AS "confirmed_places"' in transaction[2]
     assert 'U1."person_id" = :person) AS "already_booked"' in transaction[2]
     assert transaction[2].endswith('"events_session"."id" = :session) AS booking_state \\gset')
-    decision = ":confirmed_places < :capacity"
+    decision = ":confirmed_places::int < :capacity::int"
     now = f"'{NOW}'"
     assert transaction[3] == (
         'WITH r0 AS (INSERT INTO "django_tasks_database_dbtaskresult" ("id", "args_kwargs") '
