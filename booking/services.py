@@ -193,8 +193,10 @@ _BOOKING_STATE = PreparedQuery(
     lambda session, person: (
         Session.objects.filter(pk=session)
         .order_by()
-        # What the rules read (booking.rules.booking_state, waitlist_has_room), not the notes
-        # and texts: every column is work for the driver while the lock is held.
+        # What the rules read (booking.rules.booking_state, waitlist_has_room,
+        # allocation_managed), not the notes and texts: every column is work for the driver
+        # while the lock is held. A rule that reads another field must add it here, or reading
+        # it costs a query of its own (tests/api/test_queries.py counts them).
         .only(
             "event",
             "starts_at",
@@ -205,6 +207,8 @@ _BOOKING_STATE = PreparedQuery(
             "booking_opens_at",
             "booking_closes_at",
             "status",
+            "promotion",
+            "sector_quotas",
         )
         .annotate(
             programme_published=F("event__programme__published"),
