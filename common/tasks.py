@@ -1,6 +1,7 @@
 """Enqueue a background task so that it commits or rolls back with the change that made it."""
 
 import functools
+import logging
 
 from django.db import DEFAULT_DB_ALIAS, router, transaction
 from django_tasks_db import DatabaseBackend
@@ -51,9 +52,22 @@ def task_rows(task, *, using: str = DEFAULT_DB_ALIAS, **kwargs) -> list[DBTaskRe
 
 
 def enqueued(rows: list[DBTaskResult]) -> None:
-    """Announce inserted task rows as ``DatabaseBackend.enqueue`` does (its log line)."""
+    """Announce inserted task rows as ``DatabaseBackend.enqueue`` does.
+
+    The signal's own receiver only writes a DEBUG line (django_tasks' log), and building each
+    row's ``TaskResult`` for it was a twenty-fifth of a booking request's CPU
+    (docs/performance.md), so it is sent when that line would be written or when anyone else
+    listens.
+    """
+    if not rows:
+        return
+    if len(task_enqueued.receivers) <= 1 and not _TASKS_LOG.isEnabledFor(logging.DEBUG):
+        return
     for row in rows:
         task_enqueued.send(DatabaseBackend, task_result=row.task_result)
+
+
+_TASKS_LOG = logging.getLogger("django_tasks")
 
 
 def _stored_in(task, using: str) -> bool:

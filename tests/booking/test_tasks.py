@@ -98,3 +98,22 @@ def test_book_session_ends_in_the_outbox_when_tasks_run(book_and_send, week_sess
     assert list(Notification.objects.values_list("kind", "booking_id")) == [
         ("booking_confirmed", booking.pk)
     ]
+
+
+def test_a_booking_announces_its_task_to_whoever_listens(settings, week_session):
+    """The row is written with the booking (not by ``enqueue``), and still announced."""
+    from django_tasks_db.compat import task_enqueued
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    heard = []
+
+    def listen(sender, task_result, **kwargs):
+        heard.append(task_result.kwargs)
+
+    task_enqueued.connect(listen)
+    try:
+        booking = book_session(week_session, person=UserFactory(), now=BOOKED_ON)
+    finally:
+        task_enqueued.disconnect(listen)
+
+    assert heard == [{"ical_uid": str(booking.ical_uid)}]
