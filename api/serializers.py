@@ -96,6 +96,7 @@ class EventSerializer(serializers.ModelSerializer):
             "themes",
             "certificate_requires_evaluation",
             "refresher_months",
+            "requires_approval",
         ]
 
 
@@ -278,6 +279,13 @@ class BookingCreateSerializer(serializers.Serializer):
         required=False,
         default="",
         help_text="Seen only by the session's trainers and coordinators.",
+    )
+    manager_email = serializers.EmailField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Your line manager's email address: needed for courses that require approval "
+        "(`requires_approval`); the booking is then `pending_approval` until they decide.",
     )
     allow_conflict = serializers.BooleanField(
         default=False,

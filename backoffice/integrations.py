@@ -7,10 +7,13 @@ the page the redirect lands on, and then only its existence.
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backoffice.forms import WebhookForm
 from backoffice.manage.views import coordinator_page
+from booking import services as booking_services
+from booking.models import Booking
 from common.errors import DomainError
 from webhooks import services as webhook_services
 from webhooks.models import Attempt, Endpoint
@@ -74,3 +77,40 @@ def enable_webhook(request, pk: int):
     webhook_services.enable_endpoint(endpoint, by=request.user)
     messages.success(request, f"Webhook endpoint switched on again: {endpoint.url}")
     return redirect("manage:webhooks")
+
+
+# Line-manager approval: requests still waiting, decided here on the manager's behalf.
+
+
+@coordinator_page
+def approvals(request):
+    pending = (
+        Booking.objects.pending_approval()
+        .filter(session__ends_at__gt=timezone.now())
+        .select_related("person__organisation", "session__event")
+        .order_by("session__starts_at", "created_at", "pk")
+    )
+    return render(request, "manage/approvals.html", {"pending": pending, "nav": "manage"})
+
+
+@coordinator_page
+@require_POST
+def decide_approval(request, pk: int):
+    booking = get_object_or_404(Booking.objects.select_related("person", "session__event"), pk=pk)
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "decline"):
+        messages.error(request, "Choose Approve or Decline.")
+        return redirect("manage:approvals")
+    try:
+        booking = booking_services.decide_approval(
+            booking, approve=decision == "approve", by=request.user
+        )
+    except DomainError as error:
+        messages.error(request, f"{booking.person}: {error.detail}")
+    else:
+        outcome = {
+            Booking.Status.CONFIRMED: "approved: they have a place",
+            Booking.Status.WAITLISTED: "approved: they are on the waitlist",
+        }.get(booking.status, "declined")
+        messages.success(request, f"{booking.person}, {booking.session.event.title}: {outcome}.")
+    return redirect("manage:approvals")

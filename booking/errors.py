@@ -126,3 +126,16 @@ class ScheduleConflict(BookingError):
         super().__init__(detail)
         # The person's booking at the same time (with its session and event), for the web.
         self.conflicting = conflicting
+
+
+class ApprovalDecided(BookingError):
+    code = "approval_decided"
+    default_detail = "This request has already been decided."
+
+
+class ApprovalLinkExpired(BookingError):
+    code = "approval_link_expired"
+    status = 410
+    default_detail = (
+        "This approval link has expired. Ask the training team, who can still approve the booking."
+    )

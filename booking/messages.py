@@ -18,7 +18,7 @@ from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
-from booking import rules
+from booking import approval, rules
 from booking.calendar import invitation
 from booking.certificates import certificate_filename, certificate_for
 from booking.models import Booking
@@ -52,6 +52,7 @@ SUBJECTS = {
     Kind.SESSION_CHANGED: "Session changed: {title}, {day}",
     Kind.SESSION_CANCELLED: "Session cancelled: {title}, {day}",
     Kind.REMINDER: "Reminder: {title}, {day}",
+    Kind.APPROVAL_DECLINED: "Not approved: {title}, {day}",
 }
 
 # After the session: sent once per booking each, to people marked attended.
@@ -64,7 +65,7 @@ AFTER_SESSION_KINDS = (
 )
 # Kinds sent once per booking, whatever happens to it later.
 ONCE_PER_BOOKING = (Kind.REMINDER, *AFTER_SESSION_KINDS)
-BOOKING_KINDS = (*SUBJECTS, *AFTER_SESSION_KINDS)
+BOOKING_KINDS = (*SUBJECTS, *AFTER_SESSION_KINDS, Kind.APPROVAL_REQUESTED)
 
 
 # Queueing (in the worker).
@@ -81,6 +82,14 @@ def queue_new_booking_message(*, ical_uid: str) -> list[Notification]:
     booking = _bookings().filter(ical_uid=ical_uid).first()
     if booking is None:
         return []
+    if booking.status == Booking.Status.PENDING_APPROVAL:
+        return queue_approval_request(booking)
+    if (
+        booking.manager_email
+        and booking.status == Booking.Status.CANCELLED
+        and not (booking.confirmed_at or booking.waitlisted_at)
+    ):
+        return []  # declined or withdrawn before a place was decided: told by its own message
     kind = Kind.BOOKING_CONFIRMED if booking.waitlisted_at is None else Kind.BOOKING_WAITLISTED
     return queue_booking_messages([booking], kind=kind)
 
@@ -265,6 +274,38 @@ def dedupe_key(kind: str, booking: Booking) -> str:
     return f"{kind}:booking-{booking.pk}:seq-{booking.ical_sequence}"
 
 
+def queue_approval_request(booking: Booking) -> list[Notification]:
+    """Ask the person's line manager to approve or decline, once per booking."""
+    kind = Kind.APPROVAL_REQUESTED
+    notification = Notification(
+        kind=kind,
+        dedupe_key=f"{kind}:booking-{booking.pk}",
+        recipient=booking.manager_email,
+        booking=booking,
+        session=booking.session,
+    )
+    return queue([(notification, functools.partial(approval_request_content, booking))])
+
+
+def approval_request_content(booking: Booking) -> Message:
+    """To the manager: who asks, for what, and the link to the page that approves or declines."""
+    person = booking.person
+    context = _booking_context(booking) | {
+        "kind": Kind.APPROVAL_REQUESTED,
+        "name": "colleague",
+        "person_name": one_line(person.full_name) or person.email,
+        "job_title": one_line(person.job_title),
+        "organisation": one_line(person.organisation.name) if person.organisation else "",
+        "approval_url": approval.approval_url(booking),
+        "expires": f"{timezone.localtime(approval.link_expires_at(booking)):%A %-d %B %Y}",
+        "join_url": "",
+    }
+    subject = (
+        f"Approval needed: {context['person_name']} for {context['title']}, {_day(booking.session)}"
+    )
+    return render_message(Kind.APPROVAL_REQUESTED, context, subject=subject)
+
+
 def render_again(notification: Notification) -> Message:
     """Render a stored booking message that failed to render (the outbox's "Retry").
 
@@ -274,6 +315,8 @@ def render_again(notification: Notification) -> Message:
     booking = _bookings().get(pk=notification.booking_id)
     if notification.kind in AFTER_SESSION_KINDS:
         return after_session_content(booking, kind=notification.kind)
+    if notification.kind == Kind.APPROVAL_REQUESTED:
+        return approval_request_content(booking)
     return booking_content(booking, kind=notification.kind)
 
 

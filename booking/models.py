@@ -22,6 +22,9 @@ class BookingQuerySet(models.QuerySet):
         """Confirmed places and live offers: what counts against the capacity."""
         return self.filter(status__in=Booking.PLACE_STATUSES)
 
+    def pending_approval(self):
+        return self.filter(status=Booking.Status.PENDING_APPROVAL)
+
     def waitlist_order(self):
         """FIFO: first waitlisted first, ties broken by id."""
         return self.waitlisted().order_by("waitlisted_at", "id")
@@ -35,6 +38,8 @@ class Booking(models.Model):
         WAITLISTED = "waitlisted", "On the waitlist"
         OFFERED = "offered", "Offered a place"
         CANCELLED = "cancelled", "Cancelled"
+        # Asked of the person's line manager; holds no place until approved.
+        PENDING_APPROVAL = "pending_approval", "Waiting for manager's approval"
 
     # A confirmed place and a place held for someone until they answer both take a place.
     PLACE_STATUSES = (Status.CONFIRMED, Status.OFFERED)
@@ -91,6 +96,10 @@ class Booking(models.Model):
         blank=True,
         help_text="Seen only by the session's trainers and coordinators; removed by retention.",
     )
+    manager_email = models.EmailField(
+        blank=True, help_text="The line manager asked to approve the booking, if the course asks."
+    )
+    approval_decided_at = models.DateTimeField(null=True, blank=True)
     ical_uid = models.UUIDField(default=time_ordered_uuid, unique=True, editable=False)
     ical_sequence = models.PositiveIntegerField(default=0, editable=False)
 

@@ -14,6 +14,8 @@ message. Who may do what, and whether a session takes bookings, is asked of ``bo
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -21,7 +23,7 @@ from django.utils import timezone
 
 from accounts.rules import is_coordinator
 from audit.services import record
-from booking import allocation, errors, rules
+from booking import allocation, approval, errors, rules
 from booking.messages import session_change_messages
 from booking.models import Booking, Evaluation, EvaluationAnswer, SessionWaitlist
 from booking.payloads import booking_event, booking_event_by_id, session_event
@@ -82,7 +84,10 @@ def lock_session(session_id: int) -> Session:
 _LOCK_SESSION = PreparedQuery(
     lambda: (
         Session.objects.select_for_update(of=("self",))
-        .annotate(programme_published=F("event__programme__published"))
+        .annotate(
+            programme_published=F("event__programme__published"),
+            requires_approval=F("event__requires_approval"),
+        )
         .filter(pk=0)
     )
 )
@@ -95,6 +100,7 @@ def book_session(
     source: str = Booking.Source.WEB,
     access_needs: str = "",
     allow_conflict: bool = False,
+    manager_email: str = "",
     now=None,
     by=None,
 ) -> Booking:
@@ -109,12 +115,20 @@ def book_session(
     session_full) and then writes nothing. ``schedule_conflict``: the person already holds a
     place or waitlist place at an overlapping session, unless ``allow_conflict``.
 
+    A course that ``requires_approval`` (when people book themselves): the booking needs
+    ``manager_email`` (else ``validation_error``) and is ``pending_approval``, holding no place,
+    until the manager decides (``decide_approval``); its message task asks the manager.
+
     Every other booking for the session waits while this one holds the lock, so the lock is
     held for three statements (docs/performance.md): the read of everything the decision needs
     (``booking_state``), one INSERT of the booking with its message task, and the COMMIT.
     """
+    manager_email = _valid_manager_email(manager_email, person)
     booking = Booking(
-        session_id=session.pk, person=person, source=source, access_needs=access_needs.strip()
+        session_id=session.pk,
+        person=person,
+        source=source,
+        access_needs=access_needs.strip(),
     )
     try:
         with transaction.atomic():
@@ -129,19 +143,22 @@ def book_session(
                 raise errors.AlreadyBooked()
             if state.clash is not None and not allow_conflict:
                 raise _conflict(state.clash)
-            taken, waitlisted = state.confirmed_places, state.waitlisted_places
-            if rules.allocation_managed(state):
-                # Offers or quotas: first pass on places the clock has freed (offers run out,
-                # quotas released), then ask the quota rule. Plain sessions skip all of this.
-                if allocation.settle(state, now=now):
-                    settled = _BOOKING_STATE.first(session=state.pk, person=person.pk)
-                    taken, waitlisted = settled.confirmed_places, settled.waitlisted_places
-                has_place = allocation.may_take_place(state, person=person, now=now, taken=taken)
-            else:
-                has_place = taken < state.capacity
+            has_place, waitlisted = _place_for(state, person, now)
             booking.session = state
             booking.created_at = now
-            if has_place:
+            if state.requires_approval and (by is None or by.pk == person.pk):
+                if not manager_email:
+                    problem = (
+                        "This course needs your line manager's approval: enter their email "
+                        "address (manager_email)."
+                    )
+                    raise InvalidValue(problem, errors={"manager_email": [problem]})
+                if not has_place and not rules.waitlist_has_room(state, waitlisted):
+                    raise errors.SessionFull()  # nothing a manager could approve
+                booking.status = Booking.Status.PENDING_APPROVAL
+                booking.manager_email = manager_email
+                booking.waitlist_position = None
+            elif has_place:
                 booking.status = Booking.Status.CONFIRMED
                 booking.confirmed_at = now
                 booking.waitlist_position = None
@@ -155,12 +172,93 @@ def book_session(
             # both rows go to the database in one statement (common.sql.insert_together).
             tasks = later_rows(write_new_booking_message, ical_uid=str(booking.ical_uid))
             insert_together(*tasks, booking)
-            booking_event(EventType.BOOKING_CREATED, [booking])
+            if booking.status != Booking.Status.PENDING_APPROVAL:
+                booking_event(EventType.BOOKING_CREATED, [booking])
         enqueued(tasks)
     except IntegrityError as error:
         # The session lock makes this unreachable in practice; the unique constraint is the
         # backstop, and a violation of it means the person already holds a booking.
         raise errors.AlreadyBooked() from error
+    return booking
+
+
+def _place_for(state: Session, person, now) -> tuple[bool, int]:
+    """Whether the person gets a place now (else the waitlist), and the waitlist's length."""
+    taken, waitlisted = state.confirmed_places, state.waitlisted_places
+    if rules.allocation_managed(state):
+        # Offers or quotas: first pass on places the clock has freed (offers run out, quotas
+        # released), then ask the quota rule. Plain sessions skip all of this.
+        if allocation.settle(state, now=now):
+            settled = _BOOKING_STATE.first(session=state.pk, person=person.pk)
+            taken, waitlisted = settled.confirmed_places, settled.waitlisted_places
+        return allocation.may_take_place(state, person=person, now=now, taken=taken), waitlisted
+    return taken < state.capacity, waitlisted
+
+
+def _valid_manager_email(manager_email: str, person) -> str:
+    manager_email = (manager_email or "").strip()
+    if not manager_email:
+        return ""
+    try:
+        validate_email(manager_email)
+    except ValidationError:
+        problem = "Enter your line manager's email address, like name@example.org."
+        raise InvalidValue(problem, errors={"manager_email": [problem]}) from None
+    if manager_email.lower() == person.email.lower():
+        problem = "Enter your line manager's email address, not your own."
+        raise InvalidValue(problem, errors={"manager_email": [problem]})
+    return manager_email
+
+
+def decide_approval(booking: Booking, *, approve: bool, by=None, now=None) -> Booking:
+    """The line manager (``by`` None, from their link) or a coordinator on their behalf approves
+    or declines a pending booking.
+
+    Approval books through the normal rules under the session lock: a confirmed place, or the
+    waitlist when full (``session_full``, ``booking_closed``, ``session_started`` leave the
+    request pending). The person is told either way: the usual confirmation or waitlist email,
+    or that their manager declined. A decided request is ``approval_decided``; the manager's
+    link expires after ``APPROVAL_LINK_DAYS`` (``approval_link_expired``), a coordinator's
+    decision does not.
+    """
+    if by is not None and not rules.may_manage_bookings(by):
+        raise NotAllowed()
+    with transaction.atomic():
+        state = booking_state(booking.session_id, booking.person_id)
+        now = now or timezone.now()
+        booking = Booking.objects.select_related("person").get(pk=booking.pk)
+        if booking.status != Booking.Status.PENDING_APPROVAL:
+            raise errors.ApprovalDecided()
+        if by is None and approval.link_expired(booking, now):
+            raise errors.ApprovalLinkExpired()
+        booking.session = state
+        booking.approval_decided_at = now
+        if not approve:
+            booking.status = Booking.Status.CANCELLED
+            booking.cancelled_at = now
+            booking.cancelled_by = by
+            booking.save(
+                update_fields=["status", "cancelled_at", "cancelled_by", "approval_decided_at"]
+            )
+            later(write_booking_messages, booking_ids=[booking.pk], kind=Kind.APPROVAL_DECLINED)
+            record("booking.approval_declined", actor=by, target=booking)
+            return booking
+        _check_bookable(state, now)
+        has_place, waitlisted = _place_for(state, booking.person, now)
+        if has_place:
+            booking.status = Booking.Status.CONFIRMED
+            booking.confirmed_at = now
+        elif rules.waitlist_has_room(state, waitlisted):
+            booking.status = Booking.Status.WAITLISTED
+            booking.waitlisted_at = now
+        else:
+            raise errors.SessionFull()
+        booking.save(
+            update_fields=["status", "confirmed_at", "waitlisted_at", "approval_decided_at"]
+        )
+        later(write_new_booking_message, ical_uid=str(booking.ical_uid))
+        booking_event(EventType.BOOKING_CREATED, [booking])
+        record("booking.approved", actor=by, target=booking, status=booking.status)
     return booking
 
 
@@ -212,6 +310,7 @@ _BOOKING_STATE = PreparedQuery(
         )
         .annotate(
             programme_published=F("event__programme__published"),
+            requires_approval=F("event__requires_approval"),
             confirmed_places=count_of(
                 Booking.objects.taking_places().filter(session=OuterRef("pk"))
             ),

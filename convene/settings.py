@@ -275,6 +275,8 @@ EMAIL_CALENDAR_ALTERNATIVE = env.bool("EMAIL_CALENDAR_ALTERNATIVE", default=True
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 NOTIFICATION_RETRY_DELAY = timedelta(seconds=env.int("NOTIFICATION_RETRY_SECONDS", default=60))
 NOTIFICATION_STALE_AFTER = timedelta(minutes=env.int("NOTIFICATION_STALE_MINUTES", default=10))
+# A line manager's approve/decline link works for this many days after the request.
+APPROVAL_LINK_DAYS = env.int("APPROVAL_LINK_DAYS", default=14)
 # Outbound webhooks (docs/integrations.md): a failed delivery is tried again after each of these
 # delays in seconds (Standard Webhooks' schedule: 9 attempts over about 27 hours).
 WEBHOOK_RETRY_SCHEDULE = [

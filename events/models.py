@@ -154,6 +154,11 @@ class Event(models.Model):
     learning_outcomes = models.TextField(blank=True, help_text="One outcome per line.")
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="events")
     themes = models.ManyToManyField(Theme, blank=True, related_name="events")
+    requires_approval = models.BooleanField(
+        default=False,
+        help_text="People name their line manager, who approves or declines the booking "
+        "before a place is given.",
+    )
     certificate_requires_evaluation = models.BooleanField(
         default=True,
         help_text="The certificate of attendance unlocks once the evaluation is submitted.",

@@ -84,6 +84,7 @@ EVENT_FIELDS = (
     "description",
     "audience",
     "learning_outcomes",
+    "requires_approval",
     "certificate_requires_evaluation",
     "refresher_months",
 )

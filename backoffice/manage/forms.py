@@ -346,6 +346,12 @@ class EventForm(forms.Form):
     themes = forms.ModelMultipleChoiceField(
         queryset=Theme.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
+    requires_approval = forms.BooleanField(
+        label="Bookings need the line manager's approval",
+        required=False,
+        help_text="People give their manager's email address; the manager approves or declines "
+        "from a link before a place is given.",
+    )
     certificate_requires_evaluation = forms.TypedChoiceField(
         label="When is the certificate of attendance ready?",
         choices=[

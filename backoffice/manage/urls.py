@@ -37,6 +37,8 @@ urlpatterns = [
     path("bookings/<int:pk>/cancel/", views.booking_cancel, name="booking_cancel"),
     path("bookings/<int:pk>/excuse/", views.booking_excuse, name="booking_excuse"),
     path("webhooks/", integrations.webhooks, name="webhooks"),
+    path("approvals/", integrations.approvals, name="approvals"),
+    path("approvals/<int:pk>/", integrations.decide_approval, name="decide_approval"),
     path("webhooks/<int:pk>/delete/", integrations.delete_webhook, name="delete_webhook"),
     path("webhooks/<int:pk>/enable/", integrations.enable_webhook, name="enable_webhook"),
 ]

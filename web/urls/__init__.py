@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("web.urls.catalogue")),
     path("", include("web.urls.bookings")),
     path("", include("web.urls.accounts")),
+    path("", include("web.urls.approvals")),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="pages/accessibility.html"),

@@ -64,6 +64,7 @@ def book(request, pk: int):
             source=Booking.Source.WEB,
             access_needs=form.cleaned_data["access_needs"],
             allow_conflict=form.cleaned_data["allow_conflict"],
+            manager_email=form.cleaned_data["manager_email"],
         )
     except ScheduleConflict as clash:
         # Ask first: the same form again, with "Book anyway" and the other booking named.
