@@ -23,8 +23,8 @@ def booking_uid(booking) -> str:
 def booking_vevent(booking, *, for_invitation: bool = False, now: datetime | None = None) -> Event:
     """The VEVENT of one person's booking, used by their invitations and personal feed.
 
-    In the personal feed a waitlist place and an offered place (held until the person accepts)
-    are shown as tentative and free time; invitations are only ever sent for confirmed places,
+    In the personal feed a waitlist place, an offered place (held until the person accepts) and
+    a request waiting for a manager's approval are shown as tentative and free time; invitations are only ever sent for confirmed places,
     so they keep the plain confirmed/cancelled event.
     """
     session = booking.session
@@ -32,6 +32,7 @@ def booking_vevent(booking, *, for_invitation: bool = False, now: datetime | Non
     pending = not cancelled and not for_invitation
     waitlisted = pending and booking.status == "waitlisted"
     offered = pending and booking.status == "offered"
+    awaiting = pending and booking.status == "pending_approval"
     details = []
     summary = None
     if not for_invitation:
@@ -45,6 +46,9 @@ def booking_vevent(booking, *, for_invitation: bool = False, now: datetime | Non
                 "Accept or decline it from your booking page or the offer email."
             ]
             summary = f"Place offered: {session.event.title}"
+        elif awaiting:
+            details = ["Waiting for your line manager's approval: you do not have a place yet."]
+            summary = f"Awaiting approval: {session.event.title}"
         elif booking.status == "cancelled" and not session.is_cancelled:
             details = ["Your booking was cancelled."]
     event = session_vevent(
@@ -53,7 +57,7 @@ def booking_vevent(booking, *, for_invitation: bool = False, now: datetime | Non
         sequence=booking.ical_sequence,
         include_join_url=rules.holder_may_see_join_url(booking),
         cancelled=cancelled,
-        tentative=waitlisted or offered,
+        tentative=waitlisted or offered or awaiting,
         summary=summary,
         details=details,
         now=now,

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.services import issue_api_token
 from booking import approval, services
+from booking.calendar import booking_vevent
 from booking.models import Booking
 from tests import factories
 
@@ -169,3 +170,10 @@ def test_courses_without_approval_ignore_a_manager_email(person):
     booking = services.book_session(session, person=person, manager_email=MANAGER)
     assert booking.status == "confirmed"
     assert booking.manager_email == ""
+
+
+def test_a_pending_request_is_tentative_in_the_personal_feed(course_session, person):
+    booking = services.book_session(course_session, person=person, manager_email=MANAGER)
+    event = booking_vevent(booking)
+    assert event["status"] == "TENTATIVE"
+    assert str(event["summary"]).startswith("Awaiting approval")
