@@ -24,8 +24,9 @@ def booking_vevent(booking, *, for_invitation: bool = False, now: datetime | Non
     """The VEVENT of one person's booking, used by their invitations and personal feed.
 
     In the personal feed a waitlist place, an offered place (held until the person accepts) and
-    a request waiting for a manager's approval are shown as tentative and free time; invitations are only ever sent for confirmed places,
-    so they keep the plain confirmed/cancelled event.
+    a request waiting for a manager's approval are shown as tentative and free time;
+    invitations are only ever sent for confirmed places, so they keep the plain
+    confirmed/cancelled event.
     """
     session = booking.session
     cancelled = session.is_cancelled or booking.status == "cancelled"
