@@ -122,6 +122,8 @@ def anonymise_person(person: User, *, now: datetime | None = None) -> bool:
     person.api_tokens.all().delete()
     relabel_actor(person.pk, person.email)
     Booking.objects.filter(person=person).exclude(access_needs="").update(access_needs="")
+    # The manager they named identifies them (and is someone else's address).
+    Booking.objects.filter(person=person).exclude(manager_email="").update(manager_email="")
     # Ratings stay for the partnership's figures, anonymous with the booking; what the person
     # wrote in their own words may identify them, so it goes.
     EvaluationAnswer.objects.filter(evaluation__booking__person=person).exclude(text="").delete()
@@ -254,6 +256,9 @@ def _booking(booking: Booking, person: User) -> dict:
             booking.attendance_marked_by_id == person.pk if booking.attendance_marked_at else None
         ),
         "access_needs": booking.access_needs,
+        # The line manager the person named for a course that needs approval.
+        "manager_email": booking.manager_email,
+        "approval_decided_at": _when(booking.approval_decided_at),
         "evaluation": _evaluation(booking),
         "session": _session(booking.session),
     }

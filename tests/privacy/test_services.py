@@ -286,3 +286,17 @@ def test_erasure_removes_evaluation_text_and_keeps_ratings(person, history):
         (answer.rating, answer.text)
         for answer in EvaluationAnswer.objects.filter(evaluation__booking=history["attended"])
     ) == [(4, ""), (4, ""), (4, "")]
+
+
+def test_anonymising_forgets_the_manager_they_named(db):
+    from booking.services import book_session
+    from privacy.services import anonymise_person
+    from tests.factories import SessionFactory, UserFactory
+
+    person = UserFactory()
+    session = SessionFactory(event__requires_approval=True)
+    booking = book_session(session, person=person, manager_email="boss@example.org")
+    assert booking.manager_email == "boss@example.org"
+    anonymise_person(person)
+    booking.refresh_from_db()
+    assert booking.manager_email == ""
