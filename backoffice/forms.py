@@ -43,8 +43,7 @@ class WebhookForm(forms.Form):
     url = forms.URLField(
         label="Endpoint URL",
         max_length=500,
-        help_text="Where the partner system receives events, for example "
-        "https://hr.example.org/convene/webhooks",
+        help_text="The https address where the partner system receives events.",
         assume_scheme="https",
     )
     events = forms.MultipleChoiceField(

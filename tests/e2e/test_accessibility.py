@@ -63,10 +63,11 @@ def world(person):
     confirmed = services.book_session(online, person=person)
     waiting = services.book_session(full, person=person)
     # A freed place offered to `person`, and a session whose last place is held for the police.
-    offering = SessionFactory(
+    offering = SessionFactory(  # in the morning: no clash with the person's other bookings
         event=EventFactory(title="Offered course", programme=programme),
         capacity=1,
         promotion=Session.Promotion.OFFER,
+        starts_at=next_week_at(9),
     )
     holder = services.book_session(offering, person=UserFactory())
     offered = services.book_session(offering, person=person)

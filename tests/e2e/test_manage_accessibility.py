@@ -18,6 +18,7 @@ from tests.factories import (
     SessionFactory,
     UserFactory,
 )
+from webhooks.models import Attempt, Delivery, Endpoint, Message
 
 pytestmark = [
     pytest.mark.browser,
@@ -65,6 +66,23 @@ def world():
     holder = services.book_session(offering, person=UserFactory())
     services.book_session(offering, person=UserFactory(full_name="Eve Example"))
     services.cancel_booking(holder, by=holder.person)
+    # Integrations and workflow: a pending approval, a webhook endpoint with a failed attempt.
+    approving = SessionFactory(event__requires_approval=True, starts_at=session.starts_at)
+    services.book_session(
+        approving, person=UserFactory(full_name="Fay Field"), manager_email="m@example.org"
+    )
+    endpoint = Endpoint.objects.create(
+        url="https://hr.example.org/a-rather-long-path/convene/webhooks",
+        events=["booking.created", "booking.cancelled"],
+        secret="whsec_x",
+    )
+    message = Message.objects.create(
+        webhook_id="msg_1", type="booking.created", body="{}", ordering_key="booking-1"
+    )
+    delivery = Delivery.objects.create(message=message, endpoint=endpoint, ordering_key="b-1")
+    Attempt.objects.create(
+        delivery=delivery, number=1, attempted_at=timezone.now(), error="Timed out."
+    )
     return {
         "offering": offering,
         "programme": programme,
@@ -107,6 +125,8 @@ def manage_pages(world) -> dict[str, str]:
         "add a course": url("event_create"),
         "change a course": url("event_edit", world["event"].pk),
         "venues": url("venues"),
+        "waiting for approval": url("approvals"),
+        "webhooks": url("webhooks"),
         "add a venue": url("venue_create"),
         "themes": url("themes"),
         "add a theme": url("theme_create"),
