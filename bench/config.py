@@ -26,7 +26,7 @@ class BenchConfig:
     workers: int = 3
     threads: int = 2
     people: int = 60_000
-    pgbench_people: int = 200_000
+    pgbench_people: int = 150_000
     spread_sessions: int = 1_000
     capacity: int = 100
     feed_clients: int = 8
@@ -52,7 +52,7 @@ class BenchConfig:
             workers=int(env.get("BENCH_WORKERS") or production_gunicorn()["workers"]),
             threads=int(env.get("BENCH_THREADS") or production_gunicorn()["threads"]),
             people=int(env.get("BENCH_PEOPLE", "60000")),
-            pgbench_people=int(env.get("BENCH_PGBENCH_PEOPLE", "200000")),
+            pgbench_people=int(env.get("BENCH_PGBENCH_PEOPLE", "150000")),
             spread_sessions=int(env.get("BENCH_SESSIONS", "1000")),
             feed_clients=int(env.get("BENCH_FEED_CLIENTS", "8")),
             feed_duration=float(env.get("BENCH_FEED_DURATION", str(max(duration / 2, 1)))),
