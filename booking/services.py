@@ -351,24 +351,9 @@ def cancel_booking(booking: Booking, *, by, now=None, reason: str = "") -> Booki
             )
         freed_place = booking.status in Booking.PLACE_STATUSES
         was_confirmed = booking.status == Booking.Status.CONFIRMED
-        booking.status = Booking.Status.CANCELLED
-        booking.cancelled_at = now
-        booking.cancelled_by = by
         # Only a confirmed place given up late can go to waste; leaving the queue late cannot.
-        booking.late_cancellation = (
-            was_confirmed and session.starts_at - now < settings.LATE_CANCELLATION_PERIOD
-        )
-        if freed_place:
-            booking.ical_sequence += 1
-        booking.save(
-            update_fields=[
-                "status",
-                "cancelled_at",
-                "cancelled_by",
-                "late_cancellation",
-                "ical_sequence",
-            ]
-        )
+        late = was_confirmed and session.starts_at - now < settings.LATE_CANCELLATION_PERIOD
+        _mark_cancelled(booking, by=by, now=now, late=late, calendar_told=freed_place)
         later(
             write_booking_messages,
             booking_ids=[booking.pk],
@@ -406,26 +391,33 @@ def accept_offer(booking: Booking, *, by, now=None) -> Booking:
     return booking
 
 
+def _mark_cancelled(booking: Booking, *, by, now, late: bool, calendar_told: bool) -> None:
+    """Write a booking's cancellation; ``calendar_told`` bumps its SEQUENCE for the CANCEL that
+    goes to a calendar holding it (a confirmed or offered place)."""
+    booking.status = Booking.Status.CANCELLED
+    booking.cancelled_at = now
+    booking.cancelled_by = by
+    booking.late_cancellation = late
+    if calendar_told:
+        booking.ical_sequence += 1
+    booking.save(
+        update_fields=[
+            "status",
+            "cancelled_at",
+            "cancelled_by",
+            "late_cancellation",
+            "ical_sequence",
+        ]
+    )
+
+
 def decline_offer(booking: Booking, *, by, now=None) -> Booking:
     """Turn down an offered place: the booking is cancelled and the next person is offered it."""
     with transaction.atomic():
         session = lock_session(booking.session_id)
         now = now or timezone.now()
         booking = _offered_booking(booking, by=by, now=now)
-        booking.status = Booking.Status.CANCELLED
-        booking.cancelled_at = now
-        booking.cancelled_by = by
-        booking.late_cancellation = False
-        booking.ical_sequence += 1
-        booking.save(
-            update_fields=[
-                "status",
-                "cancelled_at",
-                "cancelled_by",
-                "late_cancellation",
-                "ical_sequence",
-            ]
-        )
+        _mark_cancelled(booking, by=by, now=now, late=False, calendar_told=True)
         later(write_booking_messages, booking_ids=[booking.pk], kind=Kind.OFFER_DECLINED)
         booking_event(EventType.BOOKING_CANCELLED, [booking])
         allocation.fill_free_places(session, now=now)
@@ -890,21 +882,7 @@ def transfer_booking(booking: Booking, *, to_person, by, now=None) -> Booking:
             waitlisted_at=booking.waitlisted_at,
             source=Booking.Source.ADMIN,
         )
-        booking.status = Booking.Status.CANCELLED
-        booking.cancelled_at = now
-        booking.cancelled_by = by
-        booking.late_cancellation = False
-        if confirmed:
-            booking.ical_sequence += 1
-        booking.save(
-            update_fields=[
-                "status",
-                "cancelled_at",
-                "cancelled_by",
-                "late_cancellation",
-                "ical_sequence",
-            ]
-        )
+        _mark_cancelled(booking, by=by, now=now, late=False, calendar_told=confirmed)
         later(
             write_booking_messages,
             booking_ids=[booking.pk],

@@ -102,20 +102,29 @@ def _validated(instance, *, exclude=()) -> None:
         ) from error
 
 
-def save_programme(programme: Programme | None, *, by, **fields) -> Programme:
-    """Create a programme (unpublished) or change one; the slug must be unused."""
-    unknown = set(fields) - set(PROGRAMME_FIELDS)
+def _save(model, instance, *, allowed, by, fields, after_save=None):
+    """Create (``instance`` None) or change one catalogue record through the model's own
+    validation, audited as ``<model>.created`` or ``<model>.changed``."""
+    unknown = set(fields) - set(allowed)
     if unknown:
         raise InvalidValue(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
-    created = programme is None
-    programme = programme or Programme()
+    created = instance is None
+    instance = instance or model()
     for name, value in fields.items():
-        setattr(programme, name, value)
-    _validated(programme)
+        setattr(instance, name, value)
+    _validated(instance)
     with transaction.atomic():
-        programme.save()
-        record("programme.created" if created else "programme.changed", actor=by, target=programme)
-    return programme
+        instance.save()
+        if after_save:
+            after_save(instance)
+        action = "created" if created else "changed"
+        record(f"{model._meta.model_name}.{action}", actor=by, target=instance)
+    return instance
+
+
+def save_programme(programme: Programme | None, *, by, **fields) -> Programme:
+    """Create a programme (unpublished) or change one; the slug must be unused."""
+    return _save(Programme, programme, allowed=PROGRAMME_FIELDS, by=by, fields=fields)
 
 
 def set_programme_published(programme: Programme, *, published: bool, by) -> Programme:
@@ -136,20 +145,12 @@ def set_programme_published(programme: Programme, *, published: bool, by) -> Pro
 
 def save_event(event: Event | None, *, by, themes=None, **fields) -> Event:
     """Create a course or change one; ``themes`` (if given) replaces its themes."""
-    unknown = set(fields) - set(EVENT_FIELDS)
-    if unknown:
-        raise InvalidValue(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
-    created = event is None
-    event = event or Event()
-    for name, value in fields.items():
-        setattr(event, name, value)
-    _validated(event)
-    with transaction.atomic():
-        event.save()
+
+    def set_themes(event):
         if themes is not None:
             event.themes.set(themes)
-        record("event.created" if created else "event.changed", actor=by, target=event)
-    return event
+
+    return _save(Event, event, allowed=EVENT_FIELDS, by=by, fields=fields, after_save=set_themes)
 
 
 def shift_days(moment: datetime, days: int) -> datetime:
@@ -222,18 +223,7 @@ VENUE_FIELDS = ("name", "address", "postcode", "accessibility")
 def save_venue(venue: Venue | None, *, by, **fields) -> Venue:
     """Add a venue or change one. A changed venue reaches calendars on the sessions' next change
     (their feeds show it at once); the address people were sent is not resent."""
-    unknown = set(fields) - set(VENUE_FIELDS)
-    if unknown:
-        raise InvalidValue(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
-    created = venue is None
-    venue = venue or Venue()
-    for name, value in fields.items():
-        setattr(venue, name, value)
-    _validated(venue)
-    with transaction.atomic():
-        venue.save()
-        record("venue.created" if created else "venue.changed", actor=by, target=venue)
-    return venue
+    return _save(Venue, venue, allowed=VENUE_FIELDS, by=by, fields=fields)
 
 
 # Evaluation questions (coordinators).
@@ -302,15 +292,4 @@ THEME_FIELDS = ("slug", "title", "description")
 
 def save_theme(theme: Theme | None, *, by, **fields) -> Theme:
     """Add a practice theme or change one."""
-    unknown = set(fields) - set(THEME_FIELDS)
-    if unknown:
-        raise InvalidValue(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
-    created = theme is None
-    theme = theme or Theme()
-    for name, value in fields.items():
-        setattr(theme, name, value)
-    _validated(theme)
-    with transaction.atomic():
-        theme.save()
-        record("theme.created" if created else "theme.changed", actor=by, target=theme)
-    return theme
+    return _save(Theme, theme, allowed=THEME_FIELDS, by=by, fields=fields)
