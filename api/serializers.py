@@ -15,14 +15,13 @@ from accounts.models import Sector, User
 from booking import rules
 from booking.models import Booking
 from booking.queries import sector_quotas_with_counts
-from events.models import MAX_OFFER_HOURS, Event, Programme, Session, Theme, Venue
+from events.models import MAX_OFFER_HOURS, MAX_PLACES, Event, Programme, Session, Theme, Venue
 from webhooks.models import Endpoint, EventType
 
 # Written times must fall in this range: far enough for any real session, near enough that
 # date arithmetic (booking windows, time zones) never overflows.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-MAX_CAPACITY = 100_000
 
 
 class BoundedDateTimeField(serializers.DateTimeField):
@@ -115,7 +114,7 @@ class TrainerSerializer(serializers.ModelSerializer):
 class SectorQuotaSerializer(serializers.Serializer):
     sector = serializers.ChoiceField(choices=Sector.choices, help_text="An organisation sector.")
     places = serializers.IntegerField(
-        min_value=1, max_value=MAX_CAPACITY, help_text="Places reserved for the sector."
+        min_value=1, max_value=MAX_PLACES, help_text="Places reserved for the sector."
     )
     confirmed = serializers.IntegerField(
         read_only=True, help_text="Confirmed places held by people of the sector."
@@ -233,7 +232,7 @@ class SessionWriteSerializer(serializers.Serializer):
         queryset=Venue.objects.all(), allow_null=True, required=False
     )
     join_url = serializers.URLField(max_length=500, allow_blank=True, required=False)
-    capacity = serializers.IntegerField(min_value=1, max_value=MAX_CAPACITY)
+    capacity = serializers.IntegerField(min_value=1, max_value=MAX_PLACES)
     waitlist_enabled = serializers.BooleanField(default=True)
     booking_opens_at = BoundedDateTimeField(allow_null=True, required=False)
     booking_closes_at = BoundedDateTimeField(allow_null=True, required=False)

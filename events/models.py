@@ -16,6 +16,8 @@ MAX_BOOKING_LEAD = timedelta(days=2 * 365)
 QUOTA_RELEASE_LEAD = timedelta(days=7)
 # An offer of a freed place is held for at most this long (two weeks).
 MAX_OFFER_HOURS = 14 * 24
+# The most places (or waitlist places) a session may have; the API and the Manage forms share it.
+MAX_PLACES = 100_000
 
 
 def describe_duration(duration: timedelta) -> str:

@@ -5,10 +5,7 @@ from django import forms
 from accounts.models import Sector
 from booking.rules import Audience
 from common.forms import GovukDateField, GovukDateTimeField
-from events.models import MAX_OFFER_HOURS, Event, Programme, Session, Theme, Venue
-
-# The most places or waitlist places a session may have, as the API allows (api/serializers.py).
-MAX_PLACES = 100_000
+from events.models import MAX_OFFER_HOURS, MAX_PLACES, Event, Programme, Session, Theme, Venue
 
 SESSION_FIELDS = (
     "starts_at",
