@@ -45,6 +45,18 @@ def send_due(now: datetime | None = None, *, endpoint_id: int | None = None) -> 
             return sent
 
 
+def sweep(*, now: datetime | None = None) -> int:
+    """The worker's periodic round: release stuck deliveries, switch off endpoints failing for
+    too long, and hand every due delivery to the worker (which claims it, so a duplicate task
+    sends nothing twice). Returns how many were handed over."""
+    deliveries.release_stuck(now)
+    deliveries.disable_failing(now)
+    due = deliveries.due(now)
+    for delivery_id in due:
+        enqueue(delivery_id)
+    return len(due)
+
+
 def enqueue_due(*, endpoint_id: int | None = None) -> None:
     for delivery_id in deliveries.due(endpoint_id=endpoint_id):
         enqueue(delivery_id)

@@ -215,3 +215,21 @@ def test_the_worker_task_delivers_on_commit(
         booking_services.book_session(factories.SessionFactory(), person=person)
     assert len(receiver.requests) == 1
     assert Delivery.objects.get().status == Delivery.Status.DELIVERED
+
+
+@pytest.mark.django_db
+def test_the_worker_round_hands_due_retries_to_the_worker(
+    endpoint_for, receiver, person, tasks_run_at_once
+):
+    from common.periodic import registered, run_periodic_jobs
+
+    assert "webhook_sweep" in registered()
+    endpoint_for(receiver.url)
+    receiver.respond = lambda n: 500 if n == 1 else 204
+    booking_services.book_session(factories.SessionFactory(), person=person)
+    send_due()
+    assert Delivery.objects.get().status == Delivery.Status.PENDING
+    Delivery.objects.update(next_attempt_at=timezone.now())  # the retry's time has come
+    run_periodic_jobs()
+    assert Delivery.objects.get().status == Delivery.Status.DELIVERED
+    assert len(receiver.requests) == 2
