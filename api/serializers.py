@@ -15,7 +15,16 @@ from accounts.models import Sector, User
 from booking import rules
 from booking.models import Booking
 from booking.queries import sector_quotas_with_counts
-from events.models import MAX_OFFER_HOURS, MAX_PLACES, Event, Programme, Session, Theme, Venue
+from events.models import (
+    MAX_OFFER_HOURS,
+    MAX_PLACES,
+    Event,
+    Interest,
+    Programme,
+    Session,
+    Theme,
+    Venue,
+)
 from webhooks.models import Endpoint, EventType
 
 # Written times must fall in this range: far enough for any real session, near enough that
@@ -565,3 +574,13 @@ class WebhookAttemptSerializer(serializers.Serializer):
     delivery_status = serializers.CharField(
         source="delivery.status", help_text="pending, sending, delivered or failed."
     )
+
+
+class InterestSerializer(serializers.ModelSerializer):
+    """Your interest in a course: you are emailed when new dates are published."""
+
+    event = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Interest
+        fields = ["event", "created_at", "notified_at"]

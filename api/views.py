@@ -171,6 +171,47 @@ class EventDetailView(ApiView, generics.RetrieveAPIView):
         return events_for(self)
 
 
+@extend_schema_view(
+    post=extend_schema(
+        summary="Tell me when new dates are added",
+        description="Register your interest in a published course: when a new session of it is "
+        "published you are emailed once about it (and once for each later new session) until "
+        "you remove the interest. 201 when registered, 200 when you were already registered.",
+        request=None,
+        responses={
+            201: serializers.InterestSerializer,
+            200: serializers.InterestSerializer,
+            **error_responses(404),
+        },
+    ),
+    delete=extend_schema(
+        summary="Stop the emails about new dates",
+        description="Remove your interest; 204 also when there was none.",
+        request=None,
+        responses={204: None, **error_responses(404)},
+    ),
+)
+class EventInterestView(ApiView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = serializers.InterestSerializer
+
+    def event(self, slug: str) -> Event:
+        return get_object_or_404(Event.objects.published(), slug=slug)
+
+    def post(self, request, slug: str):
+        interest, created = event_services.register_interest(
+            person=request.user, event=self.event(slug)
+        )
+        return Response(
+            self.get_serializer(interest).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    def delete(self, request, slug: str):
+        event_services.remove_interest(person=request.user, event=self.event(slug))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 # Sessions.
 
 

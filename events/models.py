@@ -399,3 +399,28 @@ class EvaluationQuestion(models.Model):
     def required(self) -> bool:
         """Ratings must be answered; free text may be left empty."""
         return self.kind == self.Kind.RATING
+
+
+class Interest(models.Model):
+    """A person asked to be told when new dates of a course are published.
+
+    The interest stays until the person removes it (the account page, or the link in each
+    email); each newly published session is emailed once per interest (the outbox's dedupe key
+    names the interest and the newest session), so republishing sends nothing again.
+    """
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interests"
+    )
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="interests")
+    created_at = models.DateTimeField(default=timezone.now)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "event"], name="interest_once_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} in {self.event}"

@@ -6,17 +6,23 @@ from django.utils import timezone
 
 from audit.services import record
 from common.errors import DomainError, InvalidValue
-from events.models import EvaluationQuestion, Event, Programme, Session, Theme, Venue
+from events import interest
+from events.models import EvaluationQuestion, Event, Interest, Programme, Session, Theme, Venue
 
 
-def create_session(*, event, by, trainers=(), **fields) -> Session:
-    """Schedule a new session of an event after validating it like the admin does."""
+def create_session(*, event, by, trainers=(), notify=True, **fields) -> Session:
+    """Schedule a new session of an event after validating it like the admin does.
+
+    When the course is published, everyone interested in it is emailed (once per interest and
+    new session; ``events.interest``)."""
     session = Session(event=event, **fields)
     validate_session(session)
     with transaction.atomic():
         session.save()
         session.trainers.set(trainers)
         record("session.created", actor=by, target=session)
+        if notify and session.event.programme.published:
+            interest.notify_new_dates(session.event)
     return session
 
 
@@ -50,7 +56,9 @@ COPIED_FIELDS = (
 )
 
 
-def duplicate_session(session: Session, *, starts_at: datetime, ends_at: datetime, by) -> Session:
+def duplicate_session(
+    session: Session, *, starts_at: datetime, ends_at: datetime, by, event: Event | None = None
+) -> Session:
     """Schedule a copy of the session at a new time, with the same trainers and settings.
 
     A booking window moves with the session, so it opens and closes as long before the new
@@ -63,7 +71,7 @@ def duplicate_session(session: Session, *, starts_at: datetime, ends_at: datetim
         if getattr(session, name) is not None
     }
     return create_session(
-        event=session.event,
+        event=event or session.event,
         by=by,
         trainers=list(session.trainers.all()),
         starts_at=starts_at,
@@ -140,6 +148,9 @@ def set_programme_published(programme: Programme, *, published: bool, by) -> Pro
                 actor=by,
                 target=programme,
             )
+            if published:
+                for event in programme.events.all():
+                    interest.notify_new_dates(event)
     return programme
 
 
@@ -200,14 +211,15 @@ def duplicate_programme(
                 if session.is_cancelled:
                     continue
                 starts_at = shift_days(session.starts_at, days)
-                copied = duplicate_session(
+                # Made for the new (unpublished) course straight away, so nobody interested
+                # in the original course is told about the copy's dates.
+                duplicate_session(
                     session,
+                    event=new_event,
                     starts_at=starts_at,
                     ends_at=starts_at + session.duration,
                     by=by,
                 )
-                copied.event = new_event
-                copied.save(update_fields=["event", "updated_at"])
         record("programme.duplicated", actor=by, target=copy, source=programme.pk)
     return copy
 
@@ -293,3 +305,23 @@ THEME_FIELDS = ("slug", "title", "description")
 def save_theme(theme: Theme | None, *, by, **fields) -> Theme:
     """Add a practice theme or change one."""
     return _save(Theme, theme, allowed=THEME_FIELDS, by=by, fields=fields)
+
+
+# Register interest ("Tell me when new dates are added").
+
+
+def register_interest(*, person, event: Event) -> tuple[Interest, bool]:
+    """Ask to be emailed when new dates of ``event`` are published; asking again changes
+    nothing (the second value says whether it was new)."""
+    interest, created = Interest.objects.get_or_create(person=person, event=event)
+    if created:
+        record("interest.registered", actor=person, target=event)
+    return interest, created
+
+
+def remove_interest(*, person, event: Event) -> bool:
+    """Stop the emails about new dates of ``event``; removing twice is no error."""
+    deleted, _ = Interest.objects.filter(person=person, event=event).delete()
+    if deleted:
+        record("interest.removed", actor=person, target=event)
+    return bool(deleted)

@@ -120,6 +120,7 @@ def anonymise_person(person: User, *, now: datetime | None = None) -> bool:
     person.groups.clear()
     person.user_permissions.clear()
     person.api_tokens.all().delete()
+    person.interests.all().delete()  # nobody to tell about new dates
     relabel_actor(person.pk, person.email)
     Booking.objects.filter(person=person).exclude(access_needs="").update(access_needs="")
     # The manager they named identifies them (and is someone else's address).
@@ -196,6 +197,15 @@ def personal_data(person: User) -> dict:
                 "revoked_at": _when(token.revoked_at),
             }
             for token in person.api_tokens.all()
+        ],
+        "interests": [
+            {
+                "course": interest.event.title,
+                "slug": interest.event.slug,
+                "created_at": _when(interest.created_at),
+                "notified_at": _when(interest.notified_at),
+            }
+            for interest in person.interests.select_related("event")
         ],
         "audit_events": [
             {

@@ -159,6 +159,7 @@ def profile(request):
             "sector": user.organisation.get_sector_display(),
             "feed_path": feed_path,
             "trainer_feed_path": trainer_feed_path,
+            "interests": user.interests.select_related("event"),
             "nav": "account",
         },
     )

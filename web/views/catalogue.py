@@ -1,9 +1,12 @@
 """The public catalogue: home, sessions (with filters), programmes, events and one session."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from accounts.models import Sector, User
 from booking import rules
@@ -14,7 +17,9 @@ from booking.queries import (
     taken_by_sector,
     waitlist_position,
 )
-from events.models import Event, Programme, Session
+from events import services
+from events.interest import interest_for_token
+from events.models import Event, Interest, Programme, Session
 from web.forms.bookings import BookingForm
 from web.forms.catalogue import SessionFilterForm
 
@@ -74,11 +79,51 @@ def event_detail(request, slug: str):
         slug=slug,
     )
     sessions = catalogue_sessions().filter(event=event).not_ended()
+    has_open = any(session.status == Session.Status.SCHEDULED for session in sessions)
+    interested = (
+        request.user.is_authenticated
+        and Interest.objects.filter(person_id=request.user.pk, event=event).exists()
+    )
     return render(
         request,
         "events/event_detail.html",
-        {"event": event, "sessions": sessions, "nav": "sessions"},
+        {
+            "event": event,
+            "sessions": sessions,
+            "has_open": has_open,
+            "interested": interested,
+            "nav": "sessions",
+        },
     )
+
+
+@login_required
+@require_POST
+def interest(request, slug: str):
+    """The course page's "Tell me when new dates are added" button, and the Remove buttons."""
+    event = get_object_or_404(Event.objects.published(), slug=slug)
+    if request.POST.get("action") == "remove":
+        services.remove_interest(person=request.user, event=event)
+        messages.success(request, f"You will no longer be emailed about new dates for {event.title}.")
+    else:
+        services.register_interest(person=request.user, event=event)
+        messages.success(request, f"We will email you when new dates for {event.title} are added.")
+    if request.POST.get("next") == "account":
+        return redirect("accounts:profile")
+    return redirect("events:event", event.slug)
+
+
+def interest_link(request, token: str):
+    """The remove link in a "new dates" email, signed in or not: the token names the interest.
+    Opening it (GET) changes nothing, so a mail scanner cannot remove it; the button POSTs."""
+    found = interest_for_token(token)
+    if request.method == "POST":
+        if found is not None:
+            services.remove_interest(person=found.person, event=found.event)
+        return render(request, "events/interest_removed.html", {"event": found and found.event})
+    if found is None:
+        return render(request, "events/interest_link_invalid.html", status=404)
+    return render(request, "events/interest_remove.html", {"interest": found, "token": token})
 
 
 def session_detail(request, pk: int):
