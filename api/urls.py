@@ -10,9 +10,7 @@ v1 = [
     path("themes/", views.ThemeListView.as_view(), name="theme-list"),
     path("events/", views.EventListView.as_view(), name="event-list"),
     path("events/<slug:slug>/", views.EventDetailView.as_view(), name="event-detail"),
-    path(
-        "events/<slug:slug>/interest/", views.EventInterestView.as_view(), name="event-interest"
-    ),
+    path("events/<slug:slug>/interest/", views.EventInterestView.as_view(), name="event-interest"),
     path("sessions/", views.SessionListView.as_view(), name="session-list"),
     path("sessions/<int:pk>/", views.SessionDetailView.as_view(), name="session-detail"),
     path("sessions/<int:pk>/cancel/", views.SessionCancelView.as_view(), name="session-cancel"),

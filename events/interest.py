@@ -33,7 +33,8 @@ def interest_for_token(token: str) -> Interest | None:
         pk, person_id = signing.loads(token, salt=SALT)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    return Interest.objects.select_related("event", "person").filter(pk=pk, person_id=person_id).first()
+    found = Interest.objects.select_related("event", "person")
+    return found.filter(pk=pk, person_id=person_id).first()
 
 
 def remove_url(interest: Interest) -> str:

@@ -138,9 +138,10 @@ def test_the_course_page_offers_the_button_only_without_open_dates(client, cours
 
     factories.SessionFactory(event=factories.EventFactory(slug="other"))
     with_dates = factories.SessionFactory().event
-    assert "Tell me when new dates" not in client.get(
-        reverse("events:event", args=[with_dates.slug])
-    ).content.decode()
+    assert (
+        "Tell me when new dates"
+        not in client.get(reverse("events:event", args=[with_dates.slug])).content.decode()
+    )
 
 
 def test_anonymous_people_are_asked_to_sign_in(client, course):
@@ -157,7 +158,7 @@ def test_the_account_page_lists_interests_with_remove_buttons(client, course, pe
     services.register_interest(person=person, event=course)
     page = client.get(reverse("accounts:profile")).content.decode()
     assert "Neglect Awareness" in page
-    assert "Remove<span class=\"govuk-visually-hidden\"> Neglect Awareness" in page
+    assert 'Remove<span class="govuk-visually-hidden"> Neglect Awareness' in page
     response = client.post(
         reverse("events:interest", args=[course.slug]), {"action": "remove", "next": "account"}
     )

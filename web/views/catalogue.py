@@ -104,7 +104,9 @@ def interest(request, slug: str):
     event = get_object_or_404(Event.objects.published(), slug=slug)
     if request.POST.get("action") == "remove":
         services.remove_interest(person=request.user, event=event)
-        messages.success(request, f"You will no longer be emailed about new dates for {event.title}.")
+        messages.success(
+            request, f"You will no longer be emailed about new dates for {event.title}."
+        )
     else:
         services.register_interest(person=request.user, event=event)
         messages.success(request, f"We will email you when new dates for {event.title} are added.")
