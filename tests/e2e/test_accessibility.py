@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from booking import services
 from booking.offer_links import offer_token
+from events.interest import remove_token
 from events.models import Session
+from events.services import register_interest
 from tests.e2e.helpers import axe_violations, has_horizontal_scroll, sign_in
 from tests.factories import (
     EventFactory,
@@ -79,7 +81,14 @@ def world(person):
         sector_quotas=[{"sector": "police", "places": 1}],
     )
     services.book_session(reserved, person=UserFactory())
+    # Courses with no dates: one to ask about, one `person` has asked about already.
+    no_dates = EventFactory(title="Course with no dates", programme=programme)
+    awaited = EventFactory(title="Awaited course", programme=programme)
+    interest, _ = register_interest(person=person, event=awaited)
     return {
+        "no_dates": no_dates,
+        "awaited": awaited,
+        "interest": interest,
         "offered": offered,
         "reserved": reserved,
         "programme": programme,
@@ -111,6 +120,11 @@ def public_pages(world) -> dict[str, str]:
             "booking:offer", args=[offer_token(world["offered"]), "decline"]
         ),
         "broken offer link": reverse("booking:offer", args=["not-a-token", "accept"]),
+        "course with no dates": f"/events/{world['no_dates'].slug}/",
+        "remove interest link": reverse(
+            "events:interest_remove", args=[remove_token(world["interest"])]
+        ),
+        "broken remove interest link": reverse("events:interest_remove", args=["not-a-token"]),
         "session with reserved places": world["reserved"].get_absolute_url(),
         "not found": "/no-such-page/",
         "accessibility statement": "/accessibility/",
@@ -129,6 +143,8 @@ def private_pages(world) -> dict[str, str]:
         "session with a place held back": world["reserved"].get_absolute_url(),
         "cancel confirmation": f"/bookings/{world['confirmed'].pk}/cancel/",
         "your account": "/account/",
+        "course with no dates (signed in)": f"/events/{world['no_dates'].slug}/",
+        "course asked about": f"/events/{world['awaited'].slug}/",
         "your details": "/account/details/",
     }
 
