@@ -96,6 +96,21 @@ def _show_errors(form, error: DomainError) -> None:
         form.add_error(None, error.detail)
 
 
+def _save_form(request, form, record, *, save, done, template, heading, context=None):
+    """The one shape of every "add or change" page: a valid POST saves through the service
+    (its refusals shown on the form) and goes on to ``done(saved)``, a URL."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(record, by=request.user, **form.cleaned_data)
+        except DomainError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, f"Saved: {saved}.")
+            return redirect(done(saved))
+    context = {"form": form, "heading": heading, "submit": "Save", **(context or {})}
+    return _render(request, template, context)
+
+
 # Sessions.
 
 
@@ -668,24 +683,15 @@ def sessions_count(events):
 def programme_form(request, pk: int | None = None):
     programme = get_object_or_404(Programme, pk=pk) if pk else None
     initial = {name: getattr(programme, name) for name in PROGRAMME_FIELDS} if programme else {}
-    form = forms.ProgrammeForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            programme = save_programme(programme, by=request.user, **form.cleaned_data)
-        except DomainError as error:
-            _show_errors(form, error)
-        else:
-            messages.success(request, f"Saved: {programme}.")
-            return redirect("manage:programme", pk=programme.pk)
-    return _render(
+    return _save_form(
         request,
-        "programme_form.html",
-        {
-            "form": form,
-            "programme": programme,
-            "heading": f"Change {programme}" if programme else "Add a programme",
-            "submit": "Save",
-        },
+        forms.ProgrammeForm(request.POST or None, initial=initial),
+        programme,
+        save=save_programme,
+        done=lambda saved: reverse("manage:programme", args=[saved.pk]),
+        template="programme_form.html",
+        heading=f"Change {programme}" if programme else "Add a programme",
+        context={"programme": programme},
     )
 
 
@@ -740,26 +746,15 @@ def event_form(request, pk: int | None = None):
         }
     else:
         initial = {"programme": request.GET.get("programme", "").strip() or None}
-    form = forms.EventForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        fields = dict(form.cleaned_data)
-        themes = fields.pop("themes")
-        try:
-            event = save_event(event, by=request.user, themes=themes, **fields)
-        except DomainError as error:
-            _show_errors(form, error)
-        else:
-            messages.success(request, f"Saved: {event}.")
-            return redirect("manage:programme", pk=event.programme_id)
-    return _render(
+    return _save_form(
         request,
-        "event_form.html",
-        {
-            "form": form,
-            "event": event,
-            "heading": f"Change {event}" if event else "Add a course",
-            "submit": "Save",
-        },
+        forms.EventForm(request.POST or None, initial=initial),
+        event,
+        save=save_event,
+        done=lambda saved: reverse("manage:programme", args=[saved.programme_id]),
+        template="event_form.html",
+        heading=f"Change {event}" if event else "Add a course",
+        context={"event": event},
     )
 
 
@@ -775,23 +770,14 @@ def venues(request):
 def venue_form(request, pk: int | None = None):
     venue = get_object_or_404(Venue, pk=pk) if pk else None
     initial = {name: getattr(venue, name) for name in VENUE_FIELDS} if venue else {}
-    form = forms.VenueForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            venue = save_venue(venue, by=request.user, **form.cleaned_data)
-        except DomainError as error:
-            _show_errors(form, error)
-        else:
-            messages.success(request, f"Saved: {venue}.")
-            return redirect("manage:venues")
-    return _render(
+    return _save_form(
         request,
-        "venue_form.html",
-        {
-            "form": form,
-            "heading": f"Change {venue}" if venue else "Add a venue",
-            "submit": "Save",
-        },
+        forms.VenueForm(request.POST or None, initial=initial),
+        venue,
+        save=save_venue,
+        done=lambda saved: reverse("manage:venues"),
+        template="venue_form.html",
+        heading=f"Change {venue}" if venue else "Add a venue",
     )
 
 
@@ -863,21 +849,12 @@ def themes(request):
 def theme_form(request, pk: int | None = None):
     theme = get_object_or_404(Theme, pk=pk) if pk else None
     initial = {name: getattr(theme, name) for name in THEME_FIELDS} if theme else {}
-    form = forms.ThemeForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            theme = save_theme(theme, by=request.user, **form.cleaned_data)
-        except DomainError as error:
-            _show_errors(form, error)
-        else:
-            messages.success(request, f"Saved: {theme}.")
-            return redirect("manage:themes")
-    return _render(
+    return _save_form(
         request,
-        "theme_form.html",
-        {
-            "form": form,
-            "heading": f"Change {theme}" if theme else "Add a theme",
-            "submit": "Save",
-        },
+        forms.ThemeForm(request.POST or None, initial=initial),
+        theme,
+        save=save_theme,
+        done=lambda saved: reverse("manage:themes"),
+        template="theme_form.html",
+        heading=f"Change {theme}" if theme else "Add a theme",
     )
