@@ -85,13 +85,6 @@ class SessionForm(forms.Form):
         label="Notes", required=False, widget=forms.Textarea, help_text="Shown on the session page."
     )
 
-    def clean(self):
-        cleaned = super().clean()
-        starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
-        if starts_at and ends_at and ends_at <= starts_at:
-            self.add_error("ends_at", "The session must end after it starts")
-        return cleaned
-
     def session_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in SESSION_FIELDS}
 
@@ -199,13 +192,6 @@ class DuplicateSessionForm(forms.Form):
     ends_at = GovukDateTimeField(
         label="Ends", error_messages={"required": "Enter when the new session ends"}
     )
-
-    def clean(self):
-        cleaned = super().clean()
-        starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
-        if starts_at and ends_at and ends_at <= starts_at:
-            self.add_error("ends_at", "The session must end after it starts")
-        return cleaned
 
 
 class PersonByEmailForm(forms.Form):

@@ -18,7 +18,7 @@ from booking.queries import (
     waitlist_position,
 )
 from events import services
-from events.interest import interest_for_token
+from events.interest import bookable_sessions, interest_for_token
 from events.models import Event, Interest, Programme, Session
 from web.forms.bookings import BookingForm
 from web.forms.catalogue import SessionFilterForm
@@ -79,7 +79,6 @@ def event_detail(request, slug: str):
         slug=slug,
     )
     sessions = catalogue_sessions().filter(event=event).not_ended()
-    has_open = any(session.status == Session.Status.SCHEDULED for session in sessions)
     interested = (
         request.user.is_authenticated
         and Interest.objects.filter(person_id=request.user.pk, event=event).exists()
@@ -90,7 +89,7 @@ def event_detail(request, slug: str):
         {
             "event": event,
             "sessions": sessions,
-            "has_open": has_open,
+            "has_open": bookable_sessions(event).exists(),
             "interested": interested,
             "nav": "sessions",
         },
