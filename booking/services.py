@@ -94,7 +94,7 @@ _LOCK_SESSION = PreparedQuery(
 
 
 def book_session(
-    session: Session,
+    session: Session | int,
     *,
     person,
     source: str = Booking.Source.WEB,
@@ -106,7 +106,7 @@ def book_session(
 ) -> Booking:
     """Give the person a confirmed place, or a waitlist place when the session is full.
 
-    ``session`` may be an unsaved ``Session(pk=...)``: the session is read again under its lock.
+    ``session`` may be the session's primary key: the session is read again under its lock.
     ``by`` is who makes the booking (the person, unless given): only coordinators can book a
     session whose programme is not published; for anyone else it raises ``SessionNotFound``, as
     for a session that does not exist. The returned booking carries
@@ -124,15 +124,16 @@ def book_session(
     (``booking_state``), one INSERT of the booking with its message task, and the COMMIT.
     """
     manager_email = _valid_manager_email(manager_email, person)
+    session_id = session if isinstance(session, int) else session.pk
     booking = Booking(
-        session_id=session.pk,
+        session_id=session_id,
         person=person,
         source=source,
         access_needs=access_needs.strip(),
     )
     try:
         with transaction.atomic():
-            state = booking_state(session.pk, person.pk)
+            state = booking_state(session_id, person.pk)
             if state is None or not (state.programme_published or is_coordinator(by or person)):
                 raise errors.SessionNotFound()
             # Read the clock only once the lock is held, so the waitlist order (by

@@ -38,7 +38,11 @@ class PreparedQuery:
         self.names = tuple(inspect.signature(build).parameters)
         self.compiled: dict[str, tuple] = {}
 
-    def first(self, *params, using: str = DEFAULT_DB_ALIAS, **named) -> Model | None:
+    def first(
+        self, *params, using: str = DEFAULT_DB_ALIAS, before: tuple[str, list] = ("", ()), **named
+    ) -> Model | None:
+        """Run the query; ``before`` is SQL written ahead of it (``WITH w AS (UPDATE ...) ``)
+        and that SQL's parameters, for a write that rides in the same statement."""
         if using not in self.compiled:
             self.compiled[using] = self._compile(using)
         compiled = self.compiled[using]
@@ -52,7 +56,7 @@ class PreparedQuery:
         # The cursor, not QuerySet.raw(): a raw query asks the driver to describe every column
         # and builds its converters again on each run; here both were done once, below.
         with planned_cursor(connection) as cursor:
-            cursor.execute(compiled.sql, params)
+            cursor.execute(before[0] + compiled.sql, [*before[1], *params])
             row = cursor.fetchone()
         if row is None:
             return None

@@ -162,7 +162,7 @@ MIDDLEWARE = [
     "convene.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "convene.middleware.ContentSecurityPolicyMiddleware",
     "convene.middleware.PermissionsPolicyMiddleware",
 ]
 

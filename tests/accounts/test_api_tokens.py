@@ -77,7 +77,8 @@ def test_use_is_recorded_at_most_hourly_and_costs_one_query_otherwise(person):
     with CaptureQueriesContext(connection) as second:
         user_for_api_token(raw)
 
-    assert len(first) == 2  # the lookup and the last_used_at write
+    # PostgreSQL writes last_used_at in the lookup's own statement; SQLite needs an UPDATE.
+    assert len(first) == (1 if connection.vendor == "postgresql" else 2)
     assert recorded is not None
     assert len(second) == 1
     ApiToken.objects.filter(user=person).update(last_used_at=recorded - LAST_USED_RESOLUTION)
@@ -93,3 +94,37 @@ def test_a_revoked_token_is_refused_by_the_api(client, person):
 
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
+
+
+@pytest.mark.parametrize("revoked", [False, True])
+@pytest.mark.parametrize("expired", [False, True])
+@pytest.mark.parametrize("owner_active", [True, False])
+@pytest.mark.parametrize("last_used", [None, "recent", "stale"])
+def test_use_is_recorded_exactly_when_the_token_is_accepted(
+    person, revoked, expired, owner_active, last_used
+):
+    """On PostgreSQL the write is SQL of its own (accounts.services._touch_sql): it must agree
+    with ApiToken.is_active and the owner's is_active, the rule the lookup applies."""
+    now = timezone.now()
+    raw = issue_api_token(person)
+    previous = {
+        None: None,
+        "recent": now - LAST_USED_RESOLUTION / 2,
+        "stale": now - 2 * LAST_USED_RESOLUTION,
+    }[last_used]
+    ApiToken.objects.filter(user=person).update(
+        revoked_at=now - timedelta(minutes=1) if revoked else None,
+        expires_at=now - timedelta(minutes=1) if expired else now + timedelta(days=1),
+        last_used_at=previous,
+    )
+    person.is_active = owner_active
+    person.save(update_fields=["is_active"])
+
+    accepted = user_for_api_token(raw) is not None
+
+    assert accepted == (not revoked and not expired and owner_active)
+    recorded = ApiToken.objects.get(user=person).last_used_at
+    if accepted and last_used != "recent":
+        assert recorded is not None and recorded > now - timedelta(minutes=1)
+    else:
+        assert recorded == previous

@@ -114,3 +114,44 @@ def test_admin_pages_work_under_the_policy(client, coordinator, url):
     html = response.content.decode()
     assert "<script>" not in html
     assert "<style" not in html
+
+
+def test_the_policy_built_once_is_django_csps_own(rf):
+    """The middleware writes the header it built at start-up; django-csp's own middleware,
+    building it per response, writes the same, and still handles what is per response."""
+    from csp.decorators import csp_update
+    from csp.middleware import CSPMiddleware
+    from django.http import HttpResponse
+
+    from convene.middleware import ContentSecurityPolicyMiddleware
+
+    def view(request):
+        return HttpResponse("ok")
+
+    @csp_update({"img-src": ["https://img.example.org"]})
+    def updated(request):
+        return HttpResponse("ok")
+
+    def with_nonce(request):
+        return HttpResponse(str(request.csp_nonce))
+
+    for page in (view, updated, with_nonce):
+        ours = ContentSecurityPolicyMiddleware(page)(rf.get("/"))
+        theirs = CSPMiddleware(page)(rf.get("/"))
+        assert ours["Content-Security-Policy"] == theirs["Content-Security-Policy"], page
+    updated_policy = ContentSecurityPolicyMiddleware(updated)(rf.get("/"))
+    assert "https://img.example.org" in updated_policy["Content-Security-Policy"]
+
+
+def test_signed_in_answers_say_never_cache_as_django_does(client, django_user_model):
+    from django.http import HttpResponse
+    from django.utils.cache import add_never_cache_headers
+
+    person = django_user_model.objects.create_user("cache.person@example.org")
+    client.force_login(person)
+    response = client.get("/api/v1/me/")
+    expected = HttpResponse()
+    add_never_cache_headers(expected)
+
+    assert response["Cache-Control"] == expected["Cache-Control"]
+    assert response["Expires"]

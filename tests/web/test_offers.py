@@ -1,5 +1,7 @@
 """Answering an offer on the website: from the email's links (no sign-in) or the booking page."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -8,7 +10,7 @@ from booking import services
 from booking.models import Booking
 from booking.offer_links import offer_token
 from events.models import Session
-from tests.factories import OrganisationFactory, SessionFactory, UserFactory
+from tests.factories import OrganisationFactory, SessionFactory, UserFactory, next_week_at
 
 pytestmark = pytest.mark.django_db
 
@@ -125,10 +127,13 @@ def test_the_session_page_shows_places_held_by_offers(client, offered):
 
 
 def test_the_session_page_answers_for_the_viewers_sector(client):
+    # Two weeks out: quotas are released a week before the start, which for a session next
+    # week at noon is today at noon (the page would then hold no reserved places).
     session = SessionFactory(
         capacity=2,
         sector_quotas=[{"sector": "police", "places": 1}],
         event__title="Voice of the Child",
+        starts_at=next_week_at() + timedelta(days=7),
     )
     teacher = UserFactory(organisation=OrganisationFactory(name="A school", sector="education"))
     officer = UserFactory(organisation=OrganisationFactory(name="A force", sector="police"))
