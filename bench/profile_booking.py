@@ -107,7 +107,7 @@ PARTS = [
     ("the 201 body and rendering", "rest_framework/response.py", "rendered_content"),
     ("the 201 body and rendering", "api/serializers.py", "booking_created"),
     ("URL resolving", "django/core/handlers/base.py", "resolve_request"),
-    ("middleware: CSP header", "csp/middleware.py", "process_response"),
+    ("middleware: CSP header", "convene/middleware.py", "process_response"),
 ]
 HANDLER = ("django/core/handlers/base.py", "get_response")
 BOOKING = ("booking/services.py", "book_session")

@@ -281,7 +281,7 @@ def booking_state(session_id: int, person_id: int) -> Session | None:
     IMMEDIATE (settings), which serialises writers before the read.
     """
     if connection.features.has_select_for_update:
-        _LOCK_SESSION_ROW.first(session_id)
+        _LOCK_SESSION_ROW.exists(session_id)
     return _BOOKING_STATE.first(session=session_id, person=person_id)
 
 

@@ -38,11 +38,30 @@ class PreparedQuery:
         self.names = tuple(inspect.signature(build).parameters)
         self.compiled: dict[str, tuple] = {}
 
+    def exists(self, *params, using: str = DEFAULT_DB_ALIAS, **named) -> bool:
+        """Run the query for its effect (a row lock): whether it found a row, no instance."""
+        return self._row(params, named, using, ("", ()))[0] is not None
+
     def first(
         self, *params, using: str = DEFAULT_DB_ALIAS, before: tuple[str, list] = ("", ()), **named
     ) -> Model | None:
         """Run the query; ``before`` is SQL written ahead of it (``WITH w AS (UPDATE ...) ``)
         and that SQL's parameters, for a write that rides in the same statement."""
+        row, compiled = self._row(params, named, using, before)
+        if row is None:
+            return None
+        connection = connections[using]
+        row = list(row)
+        for position, (functions, expression) in compiled.converters:
+            for convert in functions:
+                row[position] = convert(row[position], expression, connection)
+        start, end = compiled.fields
+        instance = compiled.model.from_db(using, compiled.attnames, row[start:end])
+        for name, position in compiled.annotations:
+            setattr(instance, name, row[position])
+        return instance
+
+    def _row(self, params, named, using, before) -> tuple[tuple | None, "_Compiled"]:
         if using not in self.compiled:
             self.compiled[using] = self._compile(using)
         compiled = self.compiled[using]
@@ -57,18 +76,7 @@ class PreparedQuery:
         # and builds its converters again on each run; here both were done once, below.
         with planned_cursor(connection) as cursor:
             cursor.execute(before[0] + compiled.sql, [*before[1], *params])
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        row = list(row)
-        for position, (functions, expression) in compiled.converters:
-            for convert in functions:
-                row[position] = convert(row[position], expression, connection)
-        start, end = compiled.fields
-        instance = compiled.model.from_db(using, compiled.attnames, row[start:end])
-        for name, position in compiled.annotations:
-            setattr(instance, name, row[position])
-        return instance
+            return cursor.fetchone(), compiled
 
     def _compile(self, using: str) -> "_Compiled":
         stand_ins = {name: _STAND_IN_BASE - n for n, name in enumerate(self.names)}
@@ -183,6 +191,11 @@ def insert_together(*rows: Model, using: str = DEFAULT_DB_ALIAS) -> None:
     for row, row_fields in zip(rows, fields, strict=True):
         for field in row_fields:
             value = field.pre_save(row, True)
+            if value is None:
+                # NULL for every field (a JSONField's None too: Value(None) is JSON null), and
+                # most of a booking's columns are empty: the conversion below is skipped.
+                params.append(None)
+                continue
             if hasattr(value, "resolve_expression"):
                 raise TypeError(f"{field.name}: insert_together takes values, not expressions")
             params.append(field.get_db_prep_save(value, connection=connection))

@@ -54,3 +54,23 @@ def test_the_wrong_number_of_parameters_is_refused(session):
 
     with pytest.raises(TypeError, match="takes 1 parameters, not 2"):
         query.first(session.pk, session.pk)
+
+
+def test_exists_runs_the_query_without_building_an_instance(session):
+    query = PreparedQuery(lambda: Session.objects.filter(pk=0).only("pk"))
+
+    assert query.exists(session.pk) is True
+    assert query.exists(session.pk + 1000) is False
+
+
+def test_a_none_is_null_for_every_field_insert_together_writes():
+    """insert_together writes None as NULL without asking the field: true of every field of
+    the rows it writes (a JSONField's None included; JSON null is Value(None))."""
+    from django.db import connection
+    from django_tasks_db.models import DBTaskResult
+
+    from booking.models import Booking
+
+    for model in (Booking, DBTaskResult):
+        for field in model._meta.concrete_fields:
+            assert field.get_db_prep_save(None, connection=connection) is None, field
