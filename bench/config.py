@@ -38,6 +38,7 @@ class BenchConfig:
     reads: bool = True
     allow_drop: bool = False
     minimal_protocol: str = "simple"
+    load: str = "auto"  # the booking levels' load generator: wrk when installed, else aiohttp
 
     @classmethod
     def from_env(cls, environ=None) -> "BenchConfig":
@@ -63,6 +64,7 @@ class BenchConfig:
             # The minimal job as the issue measured it: pgbench's default protocol, each
             # statement parsed and planned. "prepared" gives the job the planning Convene saves.
             minimal_protocol=env.get("BENCH_MINIMAL_PROTOCOL", "simple"),
+            load=env.get("BENCH_LOAD") or "auto",
         )
 
     @property
@@ -80,6 +82,8 @@ class BenchConfig:
             raise SystemExit("BENCH_DATABASE_URL must be a postgres:// URL.")
         if not self.clients or min(self.clients) < 1:
             raise SystemExit("BENCH_CLIENTS must list positive client counts, e.g. 1,8,32,64.")
+        if self.load not in {"auto", "wrk", "aiohttp"}:
+            raise SystemExit("BENCH_LOAD must be wrk or aiohttp (unset: wrk when installed).")
 
 
 def production_gunicorn() -> dict:

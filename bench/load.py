@@ -2,14 +2,15 @@
 
 Every client takes the next request from a shared list, so no request (and, for bookings, no
 person) is used twice; a phase ends when its time is up or its list is used up, whichever
-comes first, and no request may run longer than the client timeout.
+comes first, and no request may run longer than the client timeout. The booking levels use wrk
+instead when it is installed (bench/wrk.py); the reads always use this one.
 """
 
 import asyncio
 import json
 import math
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -48,6 +49,7 @@ class PhaseResult:
     outcomes: list[Outcome]
     taken: int
     exhausted: bool
+    client_cpu: float = 0.0  # seconds of this process's CPU the phase took
 
     @property
     def count(self) -> int:
@@ -83,7 +85,26 @@ class PhaseResult:
             "p99_ms": round(self.percentile(0.99), 2),
             "statuses": self.statuses(),
             "ran_out_of_requests": self.exhausted,
+            "load_generator": "aiohttp",
         }
+
+    def waitlist_positions(self) -> dict[object, list]:
+        """The waitlist position each waitlisted booking was told, by request key (session)."""
+        told = defaultdict(list)
+        for outcome in self._booked("waitlisted"):
+            told[outcome.key].append(outcome.body.get("waitlist_position"))
+        return dict(told)
+
+    def confirmed_answers(self) -> dict[object, int]:
+        """How many bookings were told they were confirmed, by request key (session)."""
+        return dict(Counter(outcome.key for outcome in self._booked("confirmed")))
+
+    def _booked(self, status: str):
+        return (
+            outcome
+            for outcome in self.outcomes
+            if outcome.status == 201 and outcome.body and outcome.body.get("status") == status
+        )
 
 
 async def _run(
@@ -156,7 +177,8 @@ def run_phase(
     fresh_connections: bool = False,
 ) -> PhaseResult:
     """Drive ``requests`` at ``clients`` concurrent connections for up to ``duration`` seconds."""
-    return asyncio.run(
+    cpu_before = time.process_time()
+    result = asyncio.run(
         _run(
             base_url,
             requests,
@@ -167,3 +189,5 @@ def run_phase(
             fresh_connections=fresh_connections,
         )
     )
+    result.client_cpu = time.process_time() - cpu_before
+    return result

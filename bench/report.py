@@ -115,6 +115,8 @@ def table(results: dict) -> str:
         f"{results['machine']['load_average_at_start'][0]:.1f} at start, "
         f"{results['machine'].get('load_average_at_end', ['?'])[0]} at end"
     )
+    if "load_generator" in config:
+        lines.append(f"load: {config['load_generator']}")
     protocols = config.get("pgbench_protocol", {})
     lines.append(
         "own SQL / minimal: pgbench transactions a second replaying Convene's booking SQL / the "

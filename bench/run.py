@@ -1,8 +1,9 @@
 """``make bench``: Convene's booking, feed and list throughput against PostgreSQL's own limit.
 
-One run, one machine: a fresh database, gunicorn on a free loopback port, a bounded async load
-generator, then pgbench replaying the booking transaction at the same client counts. Prints a
-compact table, writes JSON under bench/results/, and exits non-zero on overbooking.
+One run, one machine: a fresh database, gunicorn on a free loopback port, a bounded load generator
+(wrk for the bookings when it is installed, else aiohttp), then pgbench replaying the booking
+transaction at the same client counts. Prints a compact table, writes JSON under bench/results/,
+and exits non-zero on overbooking.
 See docs/performance.md for how to read it and how to point it at another PostgreSQL server.
 """
 
@@ -16,6 +17,8 @@ import time
 import urllib.request
 from collections import defaultdict
 from datetime import UTC, datetime
+
+import aiohttp
 
 from bench import minimal, report
 from bench.config import BASE_DIR, RESULTS_DIR, BenchConfig
@@ -35,6 +38,7 @@ from bench.pgbench import (
     script_from_sql,
 )
 from bench.server import Gunicorn, postgres_cpu
+from bench.wrk import find_wrk, run_bookings, wrk_version
 
 BOOKING_PATH = "/api/v1/sessions/{id}/bookings/"
 FEED_PATH = "/calendar/sessions.ics"
@@ -66,6 +70,7 @@ def main() -> int:
     config = BenchConfig.from_env()
     config.check()
     pgbench = find_pgbench()
+    wrk = booking_load(config)
     RESULTS_DIR.mkdir(exist_ok=True)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     # Also when started in the background, where a shell hands SIGINT down as ignored.
@@ -90,6 +95,7 @@ def main() -> int:
             "capacity": config.capacity,
             "keepalive_s": config.keepalive,
             "pgbench_protocol": {"own_sql": PROTOCOL, "minimal_job": config.minimal_protocol},
+            "load_generator": load_generator(wrk),
         },
     }
     env = server_environment(config)
@@ -140,7 +146,7 @@ def main() -> int:
         people = PeopleCursor(data["people"], phases=1 + len(config.modes) * len(config.clients))
 
         step("warm-up", f"{config.warmup:.0f} s at 8 clients")
-        booking_phase(server.url, config, people, [data["warmup"]], clients=8, warmup=True)
+        booking_phase(server.url, config, people, [data["warmup"]], clients=8, wrk=wrk, warmup=True)
 
         # Convene and pgbench alternate level by level, so each ratio compares two runs made
         # seconds apart: a shared machine's background load shifts both the same way.
@@ -153,21 +159,16 @@ def main() -> int:
             for level, clients in enumerate(config.clients):
                 sessions = [data["hot"][level]] if mode == "hot" else data["spread"]
                 step(f"booking, {mode}", f"{clients} clients, {config.duration:g} s")
-                cpu_before, client_before, db_before = (
-                    server.cpu(),
-                    time.process_time(),
-                    postgres_cpu(),
+                cpu_before, db_before = server.cpu(), postgres_cpu()
+                result = booking_phase(
+                    server.url, config, people, sessions, clients=clients, wrk=wrk
                 )
-                result = booking_phase(server.url, config, people, sessions, clients=clients)
                 cpu_after = server.cpu()
-                client_cpu = time.process_time() - client_before
                 db_cpu = postgres_cpu() - db_before
-                for outcome in result.outcomes:
-                    if outcome.status == 201 and outcome.body:
-                        if outcome.body.get("status") == "waitlisted":
-                            positions[outcome.key].append(outcome.body.get("waitlist_position"))
-                        elif outcome.body.get("status") == "confirmed":
-                            confirmed_answers[outcome.key] += 1
+                for session, told in result.waitlist_positions().items():
+                    positions[session].extend(told)
+                for session, confirmed in result.confirmed_answers().items():
+                    confirmed_answers[session] += confirmed
                 summary = result.summary()
                 if result.count:
                     on_cpu, waited = (
@@ -178,7 +179,7 @@ def main() -> int:
                         waited / result.count * 1000, 2
                     )
                     summary["client_cpu_ms_per_request"] = round(
-                        client_cpu / result.count * 1000, 2
+                        result.client_cpu / result.count * 1000, 2
                     )
                     summary["db_cpu_ms_per_request"] = round(db_cpu / result.count * 1000, 2)
                 convene[mode].append(summary)
@@ -246,8 +247,42 @@ class PeopleCursor:
         self.phases_left -= 1
 
 
-def booking_phase(url, config, people: PeopleCursor, sessions, *, clients, warmup=False):
+def booking_load(config: BenchConfig) -> str | None:
+    """The wrk binary the booking levels are driven with, or None for aiohttp (BENCH_LOAD)."""
+    if config.load == "aiohttp":
+        return None
+    wrk = find_wrk()
+    if wrk is None and config.load == "wrk":
+        raise SystemExit(
+            "BENCH_LOAD=wrk, but there is no wrk on PATH: apt-get install wrk "
+            "(or leave BENCH_LOAD unset to use aiohttp when wrk is missing)."
+        )
+    return wrk
+
+
+def load_generator(wrk: str | None) -> str:
+    if wrk is None:
+        return f"aiohttp {aiohttp.__version__}"
+    return (
+        f"wrk {wrk_version(wrk)}, 2 threads (1 at odd client counts) for the bookings; "
+        f"aiohttp {aiohttp.__version__} for the reads"
+    )
+
+
+def booking_phase(url, config, people: PeopleCursor, sessions, *, clients, wrk, warmup=False):
+    """Book each of a batch of people once; the first ``taken`` of the batch count as used."""
     batch = people.take()
+    duration = config.warmup if warmup else config.duration
+    if wrk is not None:
+        lines = [
+            (BOOKING_PATH.format(id=sessions[n % len(sessions)]), person.token)
+            for n, person in enumerate(batch)
+        ]
+        result = run_bookings(
+            wrk, url, lines, clients=clients, duration=duration, timeout=config.request_timeout
+        )
+        people.used(result.taken)
+        return result
     requests = [
         Request(
             "POST",
@@ -262,7 +297,7 @@ def booking_phase(url, config, people: PeopleCursor, sessions, *, clients, warmu
         url,
         requests,
         clients=clients,
-        duration=config.warmup if warmup else config.duration,
+        duration=duration,
         timeout=config.request_timeout,
         keep_body=lambda status: True,
     )
