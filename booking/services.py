@@ -44,6 +44,7 @@ from events.queries import evaluation_questions
 from events.services import validate_session
 from notifications.kinds import Kind
 from notifications.services import Message, suppressed
+from webhooks import services as webhooks
 from webhooks.models import EventType
 
 # Changes that move or re-route an event in people's calendars.
@@ -125,6 +126,9 @@ def book_session(
     """
     manager_email = _valid_manager_email(manager_email, person)
     session_id = session if isinstance(session, int) else session.pk
+    # Asked before the lock: with a shared cache (Redis) it is a round trip, which every other
+    # booking for the session would otherwise wait for.
+    announce = webhooks.wants(EventType.BOOKING_CREATED)
     booking = Booking(
         session_id=session_id,
         person=person,
@@ -173,7 +177,7 @@ def book_session(
             # both rows go to the database in one statement (common.sql.insert_together).
             tasks = later_rows(write_new_booking_message, ical_uid=str(booking.ical_uid))
             insert_together(*tasks, booking)
-            if booking.status != Booking.Status.PENDING_APPROVAL:
+            if announce and booking.status != Booking.Status.PENDING_APPROVAL:
                 booking_event(EventType.BOOKING_CREATED, [booking])
         enqueued(tasks)
     except IntegrityError as error:
