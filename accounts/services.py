@@ -41,9 +41,9 @@ def user_for_api_token(raw: str) -> User | None:
     """
     now = timezone.now()
     key_hash = hash_token(raw)
+    stale = now - LAST_USED_RESOLUTION
     touch = _touch_sql(connection.vendor)
     if touch:
-        stale = now - LAST_USED_RESOLUTION
         user = _TOKEN_OWNER.first(key_hash, before=(touch, [now, key_hash, now, stale]))
     else:
         user = _TOKEN_OWNER.first(key_hash)
@@ -58,9 +58,7 @@ def user_for_api_token(raw: str) -> User | None:
     )
     if not (token.is_active(now) and user.is_active):
         return None
-    if not touch and (
-        token.last_used_at is None or token.last_used_at <= now - LAST_USED_RESOLUTION
-    ):
+    if not touch and (token.last_used_at is None or token.last_used_at <= stale):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
 

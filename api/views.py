@@ -22,7 +22,6 @@ from rest_framework import exceptions, generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from accounts.rules import is_coordinator
 from api import serializers
@@ -72,19 +71,6 @@ class ApiView(generics.GenericAPIView):
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": self.now}
 
-    def perform_content_negotiation(self, request, force=False):
-        # Nearly every call to a JSON-only view takes JSON and asks for nothing else: it gets
-        # what DRF's negotiation would choose, without parsing media types (docs/performance.md).
-        # Anything else (another Accept, ?format=, a view with CSV) is DRF's to decide.
-        if (
-            self.renderer_classes == [JSONRenderer]
-            and request.META.get("HTTP_ACCEPT", "*/*") in _TAKES_JSON
-            and self.format_kwarg is None
-            and api_settings.URL_FORMAT_OVERRIDE not in request._request.GET
-        ):
-            return JSONRenderer(), JSONRenderer.media_type
-        return super().perform_content_negotiation(request, force)
-
     def finalize_response(self, request, response, *args, **kwargs):
         # Errors are JSON even when the caller asked for CSV.
         renderer = getattr(request, "accepted_renderer", None)
@@ -93,8 +79,6 @@ class ApiView(generics.GenericAPIView):
             request.accepted_media_type = JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
 
-
-_TAKES_JSON = frozenset({"*/*", "application/json"})
 
 # Reads open to everyone: signed in (token or website session) or not.
 ANYONE = [{"bearerAuth": []}, {"cookieAuth": []}, {}]

@@ -75,18 +75,8 @@ class PhaseResult:
         return dict(sorted(counts.items()))
 
     def summary(self) -> dict:
-        return {
-            "clients": self.clients,
-            "requests": self.count,
-            "seconds": round(self.duration, 3),
-            "rps": round(self.throughput, 1),
-            "p50_ms": round(self.percentile(0.50), 2),
-            "p95_ms": round(self.percentile(0.95), 2),
-            "p99_ms": round(self.percentile(0.99), 2),
-            "statuses": self.statuses(),
-            "ran_out_of_requests": self.exhausted,
-            "load_generator": "aiohttp",
-        }
+        latency = tuple(self.percentile(fraction) for fraction in (0.50, 0.95, 0.99))
+        return level_summary(self, latency, "aiohttp")
 
     def waitlist_positions(self) -> dict[object, list]:
         """The waitlist position each waitlisted booking was told, by request key (session)."""
@@ -105,6 +95,24 @@ class PhaseResult:
             for outcome in self.outcomes
             if outcome.status == 201 and outcome.body and outcome.body.get("status") == status
         )
+
+
+def level_summary(result, latency_ms: tuple[float, float, float], load_generator: str) -> dict:
+    """A booking or read level as the table and the JSON show it, whichever generator ran it
+    (``result`` has clients, count, duration, throughput, statuses() and exhausted)."""
+    p50, p95, p99 = latency_ms
+    return {
+        "clients": result.clients,
+        "requests": result.count,
+        "seconds": round(result.duration, 3),
+        "rps": round(result.throughput, 1),
+        "p50_ms": round(p50, 2),
+        "p95_ms": round(p95, 2),
+        "p99_ms": round(p99, 2),
+        "statuses": result.statuses(),
+        "ran_out_of_requests": result.exhausted,
+        "load_generator": load_generator,
+    }
 
 
 async def _run(

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.load import level_summary
+
 SCRIPT = Path(__file__).with_name("wrk_bookings.lua")
 
 
@@ -72,19 +74,8 @@ class WrkResult:
         return self.confirmed
 
     def summary(self) -> dict:
-        p50, p95, p99 = self.latency_ms
-        summary = {
-            "clients": self.clients,
-            "requests": self.count,
-            "seconds": round(self.duration, 3),
-            "rps": round(self.throughput, 1),
-            "p50_ms": round(p50, 2),
-            "p95_ms": round(p95, 2),
-            "p99_ms": round(p99, 2),
-            "statuses": self.statuses(),
-            "ran_out_of_requests": self.exhausted,
-            "load_generator": f"wrk, {self.threads} thread{'s' * (self.threads > 1)}",
-        }
+        threads = f"wrk, {self.threads} thread{'s' * (self.threads > 1)}"
+        summary = level_summary(self, self.latency_ms, threads)
         # Requests that got no answer (connect, read, write) or answered after --timeout
         # (counted above by status, left out of the latencies); "status" is in statuses.
         socket = {kind: n for kind, n in self.errors.items() if n and kind != "status"}

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
-from django.utils.http import http_date
 
 logger = logging.getLogger(__name__)
 
@@ -106,14 +105,8 @@ class PrivatePagesMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
-            # add_never_cache_headers(response), which builds and parses the header twice on
-            # every API answer; a test holds the two equal.
-            response.headers["Cache-Control"] = NEVER_CACHE
-            response.headers.setdefault("Expires", http_date())
+            add_never_cache_headers(response)
         return response
-
-
-NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
 
 
 class ClientAddressMiddleware:
