@@ -15,6 +15,7 @@ import os
 import pstats
 import sys
 import time
+from wsgiref.util import setup_testing_defaults
 
 from bench.config import BenchConfig
 from bench.database import create_catalogue, create_people, create_sessions, recreate_database
@@ -47,25 +48,13 @@ def main() -> int:
         """POST ``{}`` through the WSGI handler, as gunicorn would; the HTTP status."""
         environ = {
             "REQUEST_METHOD": "POST",
-            "SCRIPT_NAME": "",
             "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_HOST": "127.0.0.1:8000",
             "HTTP_AUTHORIZATION": f"Bearer {person.token}",
             "CONTENT_TYPE": "application/json",
             "CONTENT_LENGTH": "2",
             "wsgi.input": io.BytesIO(b"{}"),
-            "wsgi.errors": sys.stderr,
-            "wsgi.url_scheme": "http",
-            "wsgi.version": (1, 0),
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
         }
+        setup_testing_defaults(environ)  # the rest of a WSGI environ, host 127.0.0.1
         statuses = []
         response = handler(environ, lambda status, headers, exc_info=None: statuses.append(status))
         b"".join(response)
